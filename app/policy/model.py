@@ -1,0 +1,90 @@
+"""Plain values that go in and out of the policy engine.
+
+The engine is pure: a `TicketText` and a `Policy` in, a `Decision` out. Nothing here knows about
+Flask, Redis or HTTP, so the web app, the worker and the command line share it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+URGENT = "urgent"
+TIME_SENSITIVE = "time_sensitive"
+NONE = "none"
+LEVELS = (NONE, TIME_SENSITIVE, URGENT)  # lowest first
+
+CREATED = "created"
+COMMENT = "comment"
+
+PRIORITIES = ("low", "normal", "high", "urgent")  # Zendesk's, lowest first
+
+
+@dataclass(frozen=True)
+class TicketText:
+    """The text the policy reads, and when it arrived.
+
+    `event` is CREATED (subject + description are read) or COMMENT (only `body`, the new
+    end-user comment, is read; `subject` is ignored). `received_at` must be timezone-aware.
+    """
+
+    event: str
+    subject: str
+    body: str
+    received_at: datetime
+    body_is_html: bool = False
+    current_priority: str | None = None
+    known_category: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One word that decided something, and where it was found.
+
+    `kind` is "term" (counts toward the level), "near_miss", "negated" or "category".
+    `offset` is the character offset in the cleaned text of `field` (quotes removed, HTML
+    reduced to text), which is the text the explanation quotes from.
+    """
+
+    kind: str
+    label: str  # the level ("urgent", "time_sensitive") or the category name
+    text: str  # the words as written
+    field: str  # "subject" | "body"
+    offset: int
+    context: str = ""
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "text": self.text,
+            "field": self.field,
+            "offset": self.offset,
+            "context": self.context,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    urgency: str
+    near_miss: bool
+    category: str
+    after_hours: bool
+    on_call: bool
+    priority: str | None  # the priority to set; None when nothing should change
+    tags: tuple[str, ...]
+    response_due_at: datetime | None  # UTC, whole minutes
+    explanation: str
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    @property
+    def category_evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in self.evidence if e.kind == "category")
+
+    @property
+    def changes_ticket(self) -> bool:
+        return self.priority is not None or bool(self.tags)
+
+    def response_due_iso(self) -> str | None:
+        if self.response_due_at is None:
+            return None
+        return self.response_due_at.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,171 @@
+"""Settings, read from the environment once and validated together (12-factor).
+
+`Settings.from_env()` collects every problem before failing, so an admin sees one message listing
+all missing or invalid settings. Secrets are never part of `repr` or `describe()`.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
+DEFAULT_PORT = 8000
+DEFAULT_QUEUE = "escalator"
+DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300
+DEFAULT_MAX_BODY_BYTES = 256 * 1024  # Zendesk's own limit for trigger webhook payloads
+DEFAULT_RETRY_AFTER_SECONDS = 30  # Zendesk redelivers 503s only when Retry-After < 60 s
+DEFAULT_EVENT_SEEN_TTL_SECONDS = 7 * 24 * 3600
+DEFAULT_ZENDESK_REQUESTS_PER_MINUTE = 80  # under the 100/min Update Ticket limit
+# The fixed secret Zendesk signs test deliveries with before a webhook exists.
+ZENDESK_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
+
+
+class SettingsError(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None  # None: embedded in-memory Redis (escalator serve only)
+    port: int = DEFAULT_PORT
+    web_concurrency: int = 2
+    queue_name: str = DEFAULT_QUEUE
+    zendesk_subdomain: str | None = None
+    zendesk_base_url: str | None = None
+    zendesk_oauth_token: str | None = field(default=None, repr=False)
+    zendesk_email: str | None = None
+    zendesk_api_token: str | None = field(default=None, repr=False)
+    webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    allow_test_secret: bool = False
+    signature_tolerance_seconds: int = DEFAULT_SIGNATURE_TOLERANCE_SECONDS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    retry_after_seconds: int = DEFAULT_RETRY_AFTER_SECONDS
+    event_seen_ttl_seconds: int = DEFAULT_EVENT_SEEN_TTL_SECONDS
+    zendesk_requests_per_minute: int = DEFAULT_ZENDESK_REQUESTS_PER_MINUTE
+    policy_path: Path = DEFAULT_POLICY_PATH
+
+    @property
+    def zendesk_url(self) -> str | None:
+        if self.zendesk_base_url:
+            return self.zendesk_base_url.rstrip("/")
+        if self.zendesk_subdomain:
+            return f"https://{self.zendesk_subdomain}.zendesk.com"
+        return None
+
+    @property
+    def has_zendesk_credentials(self) -> bool:
+        return bool(self.zendesk_oauth_token or (self.zendesk_email and self.zendesk_api_token))
+
+    @property
+    def dry_run(self) -> bool:
+        """No Zendesk account configured: log the requests we would send instead."""
+        return not (self.zendesk_url and self.has_zendesk_credentials)
+
+    @property
+    def accepted_secrets(self) -> tuple[str, ...]:
+        return self.webhook_secrets + ((ZENDESK_TEST_SECRET,) if self.allow_test_secret else ())
+
+    def describe(self) -> dict:
+        """A loggable summary: what is configured, never the secrets themselves."""
+        return {
+            "redis": "embedded" if not self.redis_url else self.redis_url.split("@")[-1],
+            "queue": self.queue_name,
+            "zendesk": self.zendesk_url or "none (dry run)",
+            "zendesk_auth": "oauth" if self.zendesk_oauth_token
+            else "api_token" if self.zendesk_api_token else "none",
+            "dry_run": self.dry_run,
+            "webhook_secrets": len(self.webhook_secrets),
+            "allow_test_secret": self.allow_test_secret,
+            "policy": str(self.policy_path),
+        }
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, require_redis: bool = False) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        problems: list[str] = []
+        reader = _Reader(env, problems)
+
+        redis_url = reader.text("REDIS_URL")
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
+        if require_redis and not redis_url:
+            problems.append("REDIS_URL is required (the embedded Redis is for `escalator serve` only)")
+
+        oauth = reader.text("ZENDESK_OAUTH_TOKEN")
+        email = reader.text("ZENDESK_EMAIL")
+        api_token = reader.text("ZENDESK_API_TOKEN")
+        if bool(email) != bool(api_token):
+            problems.append("ZENDESK_EMAIL and ZENDESK_API_TOKEN go together: set both or neither")
+        subdomain = reader.text("ZENDESK_SUBDOMAIN")
+        base_url = reader.text("ZENDESK_BASE_URL")
+        if base_url and not base_url.startswith(("http://", "https://")):
+            problems.append("ZENDESK_BASE_URL must be an http:// or https:// URL")
+        if (oauth or api_token) and not (subdomain or base_url):
+            problems.append("ZENDESK_SUBDOMAIN (or ZENDESK_BASE_URL) is required with Zendesk credentials")
+        if subdomain and not subdomain.replace("-", "").isalnum():
+            problems.append("ZENDESK_SUBDOMAIN must be the bare subdomain, e.g. 'acme' for acme.zendesk.com")
+
+        secrets = tuple(s.strip() for s in (reader.text("ZENDESK_WEBHOOK_SECRET") or "").split(",") if s.strip())
+        allow_test_secret = reader.flag("ESCALATOR_ALLOW_TEST_SECRET")
+
+        policy_path = Path(reader.text("ESCALATOR_POLICY") or DEFAULT_POLICY_PATH)
+        if not policy_path.is_file():
+            problems.append(f"ESCALATOR_POLICY: no file at {policy_path}")
+
+        settings = cls(
+            redis_url=redis_url,
+            port=reader.integer("PORT", DEFAULT_PORT, 1, 65535),
+            web_concurrency=reader.integer("WEB_CONCURRENCY", 2, 1, 64),
+            queue_name=reader.text("ESCALATOR_QUEUE") or DEFAULT_QUEUE,
+            zendesk_subdomain=subdomain,
+            zendesk_base_url=base_url,
+            zendesk_oauth_token=oauth,
+            zendesk_email=email,
+            zendesk_api_token=api_token,
+            webhook_secrets=secrets,
+            allow_test_secret=allow_test_secret,
+            signature_tolerance_seconds=reader.integer(
+                "ESCALATOR_SIGNATURE_TOLERANCE_SECONDS", DEFAULT_SIGNATURE_TOLERANCE_SECONDS, 1, 86400),
+            max_body_bytes=reader.integer("ESCALATOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 10 * 1024 * 1024),
+            event_seen_ttl_seconds=reader.integer(
+                "ESCALATOR_EVENT_SEEN_TTL_SECONDS", DEFAULT_EVENT_SEEN_TTL_SECONDS, 60, 90 * 86400),
+            zendesk_requests_per_minute=reader.integer(
+                "ZENDESK_REQUESTS_PER_MINUTE", DEFAULT_ZENDESK_REQUESTS_PER_MINUTE, 1, 2500),
+            policy_path=policy_path,
+        )
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+
+class _Reader:
+    def __init__(self, env: dict[str, str], problems: list[str]):
+        self.env = env
+        self.problems = problems
+
+    def text(self, name: str) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or None
+
+    def flag(self, name: str) -> bool:
+        value = (self.text(name) or "false").lower()
+        if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            self.problems.append(f"{name} must be true or false, not {value!r}")
+        return value in ("1", "true", "yes", "on")
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.problems.append(f"{name} must be a whole number, not {raw!r}")
+            return default
+        if not low <= value <= high:
+            self.problems.append(f"{name} must be between {low} and {high}, not {value}")
+            return default
+        return value

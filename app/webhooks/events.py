@@ -1,0 +1,208 @@
+"""Zendesk webhook bodies -> one `TicketEvent`, the value a job carries.
+
+Two shapes arrive. Event-subscribed webhooks use Zendesk's envelope (`type`, `id`, `time`,
+`subject`, `detail`, `event`; ids are strings, priority upper case). Trigger-connected webhooks
+use the body template this project defines (see `trigger_body.py`): ids and times only.
+
+Each handler is a small pure function; `EVENT_HANDLERS` maps a Zendesk event type to it, so the
+list of supported events cannot drift from the code. A type that is absent is acknowledged and
+ignored by the endpoint.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+from app.webhooks.trigger_body import TRIGGER_EVENTS
+
+CREATED = "created"
+COMMENT = "comment"
+STATUS_CHANGED = "status_changed"
+
+ENVELOPE_TYPE_PREFIX = "zen:event-type:"
+
+
+class InvalidEvent(ValueError):
+    """The body is JSON but lacks what we need; `missing` names the fields."""
+
+    def __init__(self, missing: list[str], problem: str = "missing required fields"):
+        super().__init__(f"{problem}: {', '.join(missing)}")
+        self.missing = missing
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class TicketEvent:
+    """What the worker needs to apply the policy to one ticket change.
+
+    `ticket` is the ticket as the event saw it (subject, description, priority in lower case,
+    tags, status, created_at, updated_at) or None when the body carried only ids (trigger
+    webhooks); the worker reads the ticket then. `comment` is {id, body, html_body, is_public,
+    author_id, author_is_staff} for envelope comments, or {id} for trigger bodies.
+    """
+
+    event_id: str  # Zendesk's event id, or "trigger:<ticket>:<comment|created>"
+    kind: str  # CREATED | COMMENT | STATUS_CHANGED
+    source: str  # "event" | "trigger"
+    ticket_id: int
+    occurred_at: str  # ISO 8601, as Zendesk sent it
+    actor_id: int | None = None
+    actor_role: str | None = None  # trigger bodies: current_user.role
+    ticket: dict | None = None
+    comment: dict | None = None
+
+    @property
+    def job_id(self) -> str:
+        return "zendesk-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in self.event_id)
+
+    def to_job(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_job(cls, data: dict) -> "TicketEvent":
+        return cls(**data)
+
+
+def parse_event(body: Any) -> TicketEvent | None:
+    """The event in a decoded webhook body; None for an event type we do not handle.
+
+    Raises InvalidEvent naming the missing fields when the body is not usable.
+    """
+    if not isinstance(body, dict):
+        raise InvalidEvent(["(a JSON object)"], "body must be a JSON object")
+    if "type" in body:
+        handler = EVENT_HANDLERS.get(str(body["type"]))
+        if handler is None:
+            return None
+        return handler(body)
+    if "ticket_id" in body or "event" in body:
+        return _from_trigger_body(body)
+    raise InvalidEvent(["type (event webhooks) or ticket_id and event (trigger webhooks)"])
+
+
+def event_type_of(body: Any) -> str:
+    if isinstance(body, dict):
+        return str(body.get("type") or body.get("event") or "unknown")
+    return "unknown"
+
+
+def _require(body: dict, paths: list[str]) -> None:
+    missing = [p for p in paths if _dig(body, p) in (None, "")]
+    if missing:
+        raise InvalidEvent(missing)
+
+
+def _dig(body: dict, path: str) -> Any:
+    value: Any = body
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _as_id(value: Any, name: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise InvalidEvent([name], "not a numeric id") from None
+    if number <= 0:
+        raise InvalidEvent([name], "not a numeric id")
+    return number
+
+
+def _optional_id(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _ticket_snapshot(detail: dict) -> dict:
+    priority = detail.get("priority")
+    return {
+        "subject": detail.get("subject") or "",
+        "description": detail.get("description") or "",
+        "priority": priority.lower() if isinstance(priority, str) and priority else None,
+        "status": (detail.get("status") or "").lower() or None,
+        "tags": list(detail.get("tags") or []),
+        "created_at": detail.get("created_at"),
+        "updated_at": detail.get("updated_at"),
+    }
+
+
+def _envelope(body: dict, kind: str, extra: list[str] = ()) -> TicketEvent:
+    _require(body, ["id", "time", "detail.id", *extra])
+    detail = body["detail"]
+    comment = None
+    raw_comment = _dig(body, "event.comment")
+    if kind == COMMENT:
+        author = raw_comment.get("author") or {}
+        comment = {
+            "id": _as_id(raw_comment.get("id"), "event.comment.id"),
+            "body": raw_comment.get("body") or "",
+            "html_body": raw_comment.get("html_body") or "",
+            "is_public": bool(raw_comment.get("is_public")),
+            "author_id": _optional_id(author.get("id")),
+            "author_is_staff": bool(author.get("is_staff")),
+        }
+    return TicketEvent(
+        event_id=str(body["id"]),
+        kind=kind,
+        source="event",
+        ticket_id=_as_id(detail.get("id"), "detail.id"),
+        occurred_at=str(body["time"]),
+        actor_id=_optional_id(detail.get("actor_id")),
+        ticket=_ticket_snapshot(detail),
+        comment=comment,
+    )
+
+
+def _ticket_created(body: dict) -> TicketEvent:
+    return _envelope(body, CREATED)
+
+
+def _ticket_comment_added(body: dict) -> TicketEvent:
+    return _envelope(body, COMMENT, ["event.comment.id", "event.comment.author.id"])
+
+
+def _ticket_status_changed(body: dict) -> TicketEvent:
+    return _envelope(body, STATUS_CHANGED)
+
+
+EVENT_HANDLERS: dict[str, Callable[[dict], TicketEvent]] = {
+    ENVELOPE_TYPE_PREFIX + "ticket.created": _ticket_created,
+    ENVELOPE_TYPE_PREFIX + "ticket.comment_added": _ticket_comment_added,
+    ENVELOPE_TYPE_PREFIX + "ticket.status_changed": _ticket_status_changed,
+}
+
+
+def _from_trigger_body(body: dict) -> TicketEvent:
+    _require(body, ["ticket_id", "event"])
+    kind = str(body["event"])
+    if kind not in TRIGGER_EVENTS:
+        raise InvalidEvent(["event"], f"event must be one of {', '.join(TRIGGER_EVENTS)}")
+    ticket_id = _as_id(body["ticket_id"], "ticket_id")
+    if kind == COMMENT:
+        _require(body, ["comment_id", "updated_at"])
+        comment_id = _as_id(body["comment_id"], "comment_id")
+        return TicketEvent(
+            event_id=f"trigger:{ticket_id}:{comment_id}",
+            kind=COMMENT,
+            source="trigger",
+            ticket_id=ticket_id,
+            occurred_at=str(body["updated_at"]),
+            actor_id=_optional_id(body.get("current_user_id")),
+            actor_role=(body.get("current_user_role") or None),
+            comment={"id": comment_id},
+        )
+    _require(body, ["created_at"])
+    return TicketEvent(
+        event_id=f"trigger:{ticket_id}:created",
+        kind=CREATED,
+        source="trigger",
+        ticket_id=ticket_id,
+        occurred_at=str(body["created_at"]),
+        actor_id=_optional_id(body.get("current_user_id")),
+        actor_role=(body.get("current_user_role") or None),
+    )

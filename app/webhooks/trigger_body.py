@@ -1,0 +1,34 @@
+"""The JSON body our Zendesk triggers send: the one place it is defined.
+
+Ids and timestamps only. Zendesk does not JSON-escape placeholder values, so free text (subject,
+comment) in a trigger body could break the JSON; the worker reads text through the API instead.
+`{{ticket.latest_comment.id}}` (with a dot) is the placeholder that renders; the `_with_timestamp`
+forms give ISO 8601 times where the plain ones give only a day.
+"""
+from __future__ import annotations
+
+import json
+
+TRIGGER_EVENTS = ("created", "comment")
+
+
+def trigger_body(event: str) -> dict:
+    """The body template for the trigger that reports `event` ("created" or "comment")."""
+    if event not in TRIGGER_EVENTS:
+        raise ValueError(f"event must be one of {TRIGGER_EVENTS}")
+    body = {
+        "event": event,
+        "ticket_id": "{{ticket.id}}",
+        "created_at": "{{ticket.created_at_with_timestamp}}",
+        "updated_at": "{{ticket.updated_at_with_timestamp}}",
+        "current_user_id": "{{current_user.id}}",
+        "current_user_role": "{{current_user.role}}",
+    }
+    if event == "comment":
+        body["comment_id"] = "{{ticket.latest_comment.id}}"
+    return body
+
+
+def trigger_body_text(event: str) -> str:
+    """The template as the string a trigger's `notification_webhook` action takes."""
+    return json.dumps(trigger_body(event), indent=2)
