@@ -19,6 +19,14 @@ DEFAULT_EVENT_SEEN_TTL_SECONDS = 7 * 24 * 3600
 DEFAULT_ZENDESK_REQUESTS_PER_MINUTE = 80  # under the 100/min Update Ticket limit
 # The fixed secret Zendesk signs test deliveries with before a webhook exists.
 ZENDESK_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
+# What `escalator serve` accepts when no secret is configured, and `escalator replay` signs with.
+# Never accepted by the deployed app (`create_app` requires ZENDESK_WEBHOOK_SECRET).
+LOCAL_DEV_SECRET = "escalator-local-development-secret"
+
+
+MISSING_SECRET = ("ZENDESK_WEBHOOK_SECRET is required: the webhook's signing secret "
+                  "(comma-separate two during a rotation)")
+MISSING_REDIS = "REDIS_URL is required (the embedded in-memory Redis is for `escalator serve` only)"
 
 
 class SettingsError(ValueError):
@@ -83,7 +91,9 @@ class Settings:
         }
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, require_redis: bool = False) -> "Settings":
+    def from_env(
+        cls, env: dict[str, str] | None = None, *, require_redis: bool = False, require_secret: bool = False
+    ) -> "Settings":
         env = dict(os.environ if env is None else env)
         problems: list[str] = []
         reader = _Reader(env, problems)
@@ -92,7 +102,7 @@ class Settings:
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             problems.append("REDIS_URL must start with redis://, rediss:// or unix://")
         if require_redis and not redis_url:
-            problems.append("REDIS_URL is required (the embedded Redis is for `escalator serve` only)")
+            problems.append(MISSING_REDIS)
 
         oauth = reader.text("ZENDESK_OAUTH_TOKEN")
         email = reader.text("ZENDESK_EMAIL")
@@ -110,6 +120,8 @@ class Settings:
 
         secrets = tuple(s.strip() for s in (reader.text("ZENDESK_WEBHOOK_SECRET") or "").split(",") if s.strip())
         allow_test_secret = reader.flag("ESCALATOR_ALLOW_TEST_SECRET")
+        if require_secret and not (secrets or allow_test_secret):
+            problems.append(MISSING_SECRET)
 
         policy_path = Path(reader.text("ESCALATOR_POLICY") or DEFAULT_POLICY_PATH)
         if not policy_path.is_file():

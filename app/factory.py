@@ -1,0 +1,61 @@
+"""Build the Flask app: settings injected (tests never monkeypatch), queue attached once."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import redis
+from flask import Flask
+from rq import Queue
+
+from app import health, jobs_view
+from app.logs import configure_logging
+from app.queueing import connect, make_queue
+from app.settings import MISSING_REDIS, MISSING_SECRET, Settings, SettingsError
+from app.webhooks import blueprint as webhooks
+
+log = logging.getLogger("escalator.app")
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    redis: redis.Redis
+    queue: Queue
+    clock: Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def build_app(
+    settings: Settings | None = None,
+    *,
+    redis_connection: redis.Redis | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Flask:
+    configure_logging()
+    if settings is None:
+        settings = Settings.from_env(require_redis=redis_connection is None, require_secret=True)
+    if not settings.accepted_secrets:
+        raise SettingsError([MISSING_SECRET])
+    if redis_connection is None:
+        if not settings.redis_url:
+            raise SettingsError([MISSING_REDIS])
+        redis_connection = connect(settings.redis_url)
+
+    app = Flask(__name__)
+    app.extensions["escalator"] = Services(
+        settings=settings,
+        redis=redis_connection,
+        queue=make_queue(redis_connection, settings.queue_name),
+        clock=clock or utc_now,
+    )
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(jobs_view.bp)
+    log.info("app.started %s", " ".join(f"{k}={v}" for k, v in settings.describe().items()))
+    return app

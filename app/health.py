@@ -1,0 +1,30 @@
+"""GET /healthz (the process answers), GET /readyz (Redis answers), GET /metrics."""
+from __future__ import annotations
+
+import redis
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    services = current_app.extensions["escalator"]
+    try:
+        services.redis.ping()
+    except redis.RedisError as error:
+        response = jsonify({"status": "unavailable", "redis": f"unreachable ({type(error).__name__})"})
+        response.status_code = 503
+        return response
+    return jsonify({"status": "ready", "redis": "ok", "dry_run": services.settings.dry_run})
+
+
+@bp.get("/metrics")
+def metrics():
+    return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,45 @@
+"""Redis connections and the RQ queue: shared by the web app, the worker and `escalator serve`.
+
+Every job is enqueued by dotted name so the web process never imports worker code, with RQ's
+JSON serializer so Redis holds no pickles and jobs take plain ids and strings.
+"""
+from __future__ import annotations
+
+import redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+JOB_FUNCTION = "workers.jobs.apply_ticket_event"
+JOB_TIMEOUT_SECONDS = 25  # inside Heroku's 30 s SIGTERM-to-SIGKILL window
+RESULT_TTL_SECONDS = 24 * 3600
+# A failed job stays in the failed registry (for `rq requeue`) for a month, not RQ's default year.
+FAILURE_TTL_SECONDS = 30 * 24 * 3600
+KEY_PREFIX = "escalator:"
+
+
+def connect(url: str) -> redis.Redis:
+    """A Redis client for `url`; Heroku's `rediss://` uses a self-signed certificate."""
+    options: dict = {"socket_connect_timeout": 2, "socket_timeout": 5, "health_check_interval": 30}
+    if url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = None
+    return redis.Redis.from_url(url, **options)
+
+
+def embedded_redis() -> redis.Redis:
+    """An in-memory Redis for trying the service without a server (one process only)."""
+    import fakeredis
+
+    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+def make_queue(connection: redis.Redis, name: str) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def job_options() -> dict:
+    """Options every ticket job gets, on first enqueue and on every reschedule."""
+    return {
+        "job_timeout": JOB_TIMEOUT_SECONDS,
+        "result_ttl": RESULT_TTL_SECONDS,
+        "failure_ttl": FAILURE_TTL_SECONDS,
+    }

@@ -1,0 +1,93 @@
+"""`escalator replay`: sign sample payloads as Zendesk does and POST them to a running service."""
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from app.webhooks.signing import signed_headers
+from app.settings import DEFAULT_PORT, LOCAL_DEV_SECRET
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+def sample_names() -> list[str]:
+    return sorted(p.stem for p in SAMPLES_DIR.glob("*.json"))
+
+
+def resolve_payload(name: str) -> Path:
+    """A path as given, or the name of a shipped sample (with or without `.json`)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    sample = SAMPLES_DIR / (path.stem + ".json")
+    if sample.is_file():
+        return sample
+    raise FileNotFoundError(f"no file {name!r} and no sample of that name (samples: {', '.join(sample_names())})")
+
+
+def default_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('PORT') or DEFAULT_PORT}/webhooks/zendesk"
+
+
+def default_secret() -> str:
+    configured = [s.strip() for s in os.environ.get("ZENDESK_WEBHOOK_SECRET", "").split(",") if s.strip()]
+    return configured[0] if configured else LOCAL_DEV_SECRET
+
+
+def replay_files(
+    names: tuple[str, ...] | list[str],
+    *,
+    url: str | None = None,
+    secret: str | None = None,
+    fresh_id: bool = False,
+    wait_seconds: float = 0,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """POST each payload; echo one line per payload; return 0 if all were accepted, else 1."""
+    url = url or default_url()
+    secret = secret or default_secret()
+    failed = 0
+    for name in names:
+        try:
+            body = _payload_bytes(resolve_payload(name), fresh_id)
+            response = requests.post(url, data=body, headers=signed_headers(secret, body), timeout=10)
+        except (OSError, ValueError, requests.RequestException) as error:
+            echo(f"{name}: error {error}")
+            failed += 1
+            continue
+        answer = response.text.strip()
+        if response.ok and wait_seconds:
+            answer = json.dumps(_wait_for_job(url, response.json().get("job_id"), wait_seconds) or response.json())
+        echo(f"{name}: {response.status_code} {answer}")
+        failed += not response.ok
+    return 1 if failed else 0
+
+
+def _payload_bytes(path: Path, fresh_id: bool) -> bytes:
+    raw = path.read_bytes()
+    if not fresh_id:
+        return raw
+    body = json.loads(raw)
+    if isinstance(body, dict) and "type" in body:
+        body["id"] = str(uuid.uuid4())
+    return json.dumps(body).encode()
+
+
+def _wait_for_job(webhook_url: str, job_id: str | None, wait_seconds: float) -> dict | None:
+    if not job_id:
+        return None
+    jobs_url = webhook_url.split("/webhooks/")[0] + f"/jobs/{job_id}"
+    deadline = time.monotonic() + wait_seconds
+    state: dict | None = None
+    while time.monotonic() < deadline:
+        state = requests.get(jobs_url, timeout=5).json()
+        if state.get("status") in ("finished", "failed", "stopped", "canceled"):
+            break
+        time.sleep(0.2)
+    return state

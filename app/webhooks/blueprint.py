@@ -1,0 +1,100 @@
+"""POST /webhooks/zendesk: verify, validate, enqueue, answer in milliseconds.
+
+The checks run in a fixed order, each exit with one dotted log name:
+size -> signature (timestamp window, HMAC on the raw bytes) -> content type -> JSON ->
+required fields -> event type -> dedupe + enqueue -> 202.
+Answers never echo the body back, and never 500 on bad input: Zendesk does not retry 5xx for
+business errors and counts them toward its circuit breaker.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import redis
+from flask import Blueprint, current_app, jsonify, request
+
+from app import metrics
+from app.webhooks.events import InvalidEvent, event_type_of, parse_event
+from app.webhooks.intake import enqueue_once
+from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
+
+log = logging.getLogger("escalator.webhook")
+
+bp = Blueprint("webhooks", __name__)
+
+
+def _answer(status: int, outcome: str, payload: dict, headers: dict | None = None):
+    metrics.WEBHOOKS.labels(outcome=outcome).inc()
+    response = jsonify(payload)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _refuse(status: int, outcome: str, message: str, **extra):
+    log.warning("webhook.zendesk.%s status=%s reason=%s", outcome, status, message)
+    return _answer(status, outcome, {"error": outcome, "message": message, **extra})
+
+
+def _read_body(limit: int) -> bytes | None:
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    data = request.stream.read(limit + 1)
+    return None if len(data) > limit else data
+
+
+@bp.post("/webhooks/zendesk")
+def receive_zendesk_webhook():
+    services = current_app.extensions["escalator"]
+    settings = services.settings
+
+    raw = _read_body(settings.max_body_bytes)
+    if raw is None:
+        return _refuse(413, "too-large", f"body is larger than {settings.max_body_bytes} bytes")
+
+    try:
+        verify_signature(
+            settings.accepted_secrets,
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            raw,
+            now=services.clock(),
+            tolerance_seconds=settings.signature_tolerance_seconds,
+        )
+    except SignatureError as error:
+        return _refuse(401, "invalid-signature", str(error))
+
+    if request.mimetype != "application/json":
+        return _refuse(415, "unsupported-media-type",
+                       f"Content-Type must be application/json, not {request.mimetype or 'none'}")
+
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as error:
+        return _refuse(400, "invalid-json", f"body is not valid JSON ({type(error).__name__})")
+
+    try:
+        event = parse_event(body)
+    except InvalidEvent as error:
+        return _refuse(422, "invalid-event", error.problem, fields=error.missing)
+
+    event_type = event_type_of(body)
+    if event is None:
+        log.info("webhook.zendesk.ignored event_type=%s", event_type)
+        return _answer(202, "ignored", {"ignored": event_type, "reason": "event type not handled"})
+
+    try:
+        enqueued = enqueue_once(services.queue, event, settings.event_seen_ttl_seconds)
+    except redis.RedisError as error:
+        log.error("webhook.zendesk.redis-unavailable event_id=%s error=%s", event.event_id, type(error).__name__)
+        retry_after = str(settings.retry_after_seconds)
+        return _answer(503, "redis-unavailable",
+                       {"error": "redis-unavailable", "message": "queue unavailable, retry later"},
+                       headers={"Retry-After": retry_after})
+
+    outcome = "duplicate" if enqueued.duplicate else "accepted"
+    log.info("webhook.zendesk.%s event_type=%s ticket=%s job_id=%s",
+             outcome, event_type, event.ticket_id, enqueued.job_id)
+    return _answer(202, outcome, {"status": outcome, "job_id": enqueued.job_id})

@@ -1,0 +1,58 @@
+"""Turn one accepted event into exactly one durable job.
+
+The "seen" marker and the job are written in one MULTI/EXEC transaction, watched for a racing
+redelivery: either both are in Redis or neither is, so a failed enqueue never makes the
+redelivery look like a duplicate (an RQ job id alone does not prevent a second run).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from rq import Queue
+
+from app.queueing import JOB_FUNCTION, KEY_PREFIX, job_options
+from app.webhooks.events import TicketEvent
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    job_id: str
+    duplicate: bool
+
+
+def seen_key(event: TicketEvent) -> str:
+    return f"{KEY_PREFIX}webhook-seen:{event.event_id}"
+
+
+def enqueue_once(queue: Queue, event: TicketEvent, seen_ttl_seconds: int) -> Enqueued:
+    """Enqueue `event` unless an earlier delivery of it was enqueued. Raises redis errors."""
+    key = seen_key(event)
+    with queue.connection.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                if pipe.exists(key):
+                    pipe.unwatch()
+                    return Enqueued(job_id=event.job_id, duplicate=True)
+                pipe.multi()
+                pipe.set(key, event.job_id, ex=seen_ttl_seconds)
+                queue.enqueue_call(
+                    JOB_FUNCTION,
+                    args=(event.to_job(),),
+                    job_id=event.job_id,
+                    pipeline=pipe,
+                    description=f"apply_ticket_event ticket={event.ticket_id} kind={event.kind}",
+                    **_enqueue_call_options(),
+                )
+                pipe.execute()
+                return Enqueued(job_id=event.job_id, duplicate=False)
+            except redis.WatchError:
+                continue
+
+
+def _enqueue_call_options() -> dict:
+    options = job_options()
+    # enqueue_call names the job timeout `timeout`, while enqueue/enqueue_in take `job_timeout`.
+    options["timeout"] = options.pop("job_timeout")
+    return options

@@ -1,0 +1,101 @@
+"""Fixtures shared by every test: settings, an app on an in-memory Redis, a client, a real Redis."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from datetime import datetime, timezone
+from pathlib import Path
+
+import fakeredis
+import pytest
+import redis
+
+from app import create_app
+from app.queueing import make_queue
+from app.settings import Settings
+from app.webhooks.signing import signed_headers
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLES = REPO / "app" / "samples"
+SECRET = "test-signing-secret"
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(webhook_secrets=(SECRET,), redis_url="redis://unused")
+
+
+@pytest.fixture
+def fake_redis():
+    return fakeredis.FakeRedis(server=fakeredis.FakeServer())
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def app(settings, fake_redis, now):
+    return create_app(settings, redis_connection=fake_redis, clock=lambda: now)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def queue(app):
+    services = app.extensions["escalator"]
+    return services.queue
+
+
+@pytest.fixture
+def post_signed(client, now):
+    """POST a body to the webhook endpoint, signed as Zendesk signs it."""
+
+    def post(body, *, secret: str = SECRET, timestamp: str | None = None, headers: dict | None = None):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        signed = signed_headers(secret, raw, timestamp or now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        signed.update(headers or {})
+        return client.post("/webhooks/zendesk", data=raw, headers=signed)
+
+    return post
+
+
+@pytest.fixture
+def real_redis():
+    """A real Redis server (CI starts one); the test database is emptied before and after."""
+    connection = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        connection.ping()
+    except redis.ConnectionError as error:
+        pytest.fail(f"integration tests need a Redis server at {REDIS_TEST_URL} ({error}); .ci/run starts one")
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
+def real_queue(real_redis):
+    return make_queue(real_redis, "escalator-test")
