@@ -51,9 +51,10 @@ class Evidence:
     field: str  # "subject" | "body"
     offset: int
     context: str = ""
+    negator: str = ""  # for kind "negated": the word that negated it ("not", "isn't", "non")
 
     def as_dict(self) -> dict:
-        return {
+        found = {
             "kind": self.kind,
             "label": self.label,
             "text": self.text,
@@ -61,6 +62,9 @@ class Evidence:
             "offset": self.offset,
             "context": self.context,
         }
+        if self.negator:
+            found["negator"] = self.negator
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ class Decision:
     response_due_at: datetime | None  # UTC, whole minutes
     explanation: str
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    # Public reply text for an urgent after-hours ticket out of scope, when the policy enables it.
+    public_reply: str | None = None
 
     @property
     def category_evidence(self) -> tuple[Evidence, ...]:
@@ -88,3 +94,16 @@ class Decision:
         if self.response_due_at is None:
             return None
         return self.response_due_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Added by the policy engine (additive only).
+@dataclass(frozen=True)
+class Outcome:
+    """What the outcome table (POLICY.md section 4) says to do for a level, category and time."""
+
+    priority: str | None  # the priority to set; None when it should not change
+    tags: tuple[str, ...]
+    response_due_at: datetime | None
+    on_call: bool
+    kept_priority: str | None = None  # the current priority, when never-lower kept it
+    public_reply: str | None = None

@@ -1,0 +1,95 @@
+"""The internal note: what was found, where, and why, in words an agent reads at a glance."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from app.policy.config import Policy
+from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
+
+LEVEL_WORDS = {URGENT: "urgent", TIME_SENSITIVE: "time-sensitive", NONE: "no urgency"}
+
+
+def explain(level: str, category: str, category_source: str, evidence: list[Evidence],
+            after_hours: bool, event_time: datetime, outcome: Outcome, policy: Policy) -> str:
+    lines = [_urgency_line(level, evidence)]
+    lines += _negated_lines(evidence)
+    if level == NONE:
+        lines += _near_miss_lines(evidence, policy)
+    lines.append(_category_line(category, category_source, evidence))
+    lines += _time_lines(level, after_hours, event_time, outcome, category, policy)
+    lines += _priority_lines(level, outcome)
+    return "\n".join(line for line in lines if line)
+
+
+def _where(item: Evidence) -> str:
+    return f'"{item.text}" in the {item.field} ("{item.context}")'
+
+
+def _urgency_line(level: str, evidence: list[Evidence]) -> str:
+    found = [e for e in evidence if e.kind == "term" and e.label == level]
+    if level == NONE:
+        return "Urgency: none (no counted \"urgent\" or \"time sensitive\")."
+    return f"Urgency: {LEVEL_WORDS[level]}, found " + "; ".join(_where(e) for e in found) + "."
+
+
+def _negated_lines(evidence: list[Evidence]) -> list[str]:
+    negated = [e for e in evidence if e.kind == "negated"]
+    if not negated:
+        return []
+    return ["Not counted: " + "; ".join(f'{_where(e)}, negated by "{e.negator}"' for e in negated) + "."]
+
+
+def _near_miss_lines(evidence: list[Evidence], policy: Policy) -> list[str]:
+    near = [e for e in evidence if e.kind == "near_miss"]
+    if not near:
+        return []
+    return [
+        "Near miss (not escalated, please check by hand): " + "; ".join(_where(e) for e in near)
+        + f". Tagged {policy.tags.near_miss}."
+    ]
+
+
+def _category_line(category: str, source: str, evidence: list[Evidence]) -> str:
+    words = [e for e in evidence if e.kind == "category"]
+    if words:
+        return f"Category: {category}, from " + "; ".join(_where(e) for e in words) + "."
+    return f"Category: {category} ({source})."
+
+
+def _time_lines(level: str, after_hours: bool, event_time: datetime, outcome: Outcome,
+                category: str, policy: Policy) -> list[str]:
+    hours = policy.hours
+    local = event_time.astimezone(hours.time_zone)
+    when = "after hours" if after_hours else "inside business hours"
+    lines = [f"Time: event at {_utc(event_time)} ({local:%a %H:%M} {_zone_label(local)}), {when}."]
+    if outcome.response_due_at is not None:
+        due = outcome.response_due_at
+        due_local = due.astimezone(hours.time_zone)
+        if level == URGENT:
+            rule = f"{policy.targets.urgent_elapsed_minutes} minutes after the event (elapsed time)"
+        else:
+            rule = f"{policy.targets.time_sensitive_business_hours:g} business hours after the event"
+        lines.append(f"First response due {_utc(due)} ({due_local:%a %Y-%m-%d %H:%M} "
+                     f"{_zone_label(due_local)}): {rule}.")
+    if level == URGENT and after_hours:
+        if outcome.on_call:
+            lines.append(f"On-call paged: urgent {category} after hours.")
+        else:
+            lines.append(f"No page: {category} after hours is handled on the next business day.")
+    return lines
+
+
+def _priority_lines(level: str, outcome: Outcome) -> list[str]:
+    if outcome.priority:
+        return [f"Priority set to {outcome.priority}."]
+    if level != NONE and outcome.kept_priority:
+        return [f"Priority kept at {outcome.kept_priority}: the service never lowers a priority."]
+    return []
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _zone_label(local: datetime) -> str:
+    return local.tzname() or str(local.tzinfo)

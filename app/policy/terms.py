@@ -1,0 +1,257 @@
+"""Finding the urgency terms in one field's text: exact terms, negation, near misses.
+
+All matching runs on a lower-cased copy of the text with the same length, so offsets are the
+offsets of the cleaned text the explanation quotes. Every pattern is anchored on fixed letters
+and has no nested repetition, so a scan is linear in the text whatever the input.
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from app.policy.config import Policy
+from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence
+
+# A word character is a letter or a digit; "_" separates words like "-" does.
+NOT_BEFORE_WORD = r"(?![^\W_])"
+_WORDS = re.compile(r"[^\W_]+")
+CONTEXT_CHARS = 40
+
+
+@dataclass
+class TermScan:
+    """What one field says about urgency."""
+
+    level: str = NONE
+    terms: list[Evidence] = field(default_factory=list)
+    negated: list[Evidence] = field(default_factory=list)
+    near_misses: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    term: re.Pattern
+    time_pair: re.Pattern
+    prefix_before: re.Pattern
+
+
+# Patterns start with their fixed letters (no leading lookbehind) so the regex engine can skip
+# ahead to candidates quickly; the word boundary on the left is checked in code (`_starts_word`).
+@lru_cache(maxsize=16)
+def _patterns(policy: Policy) -> _Patterns:
+    terms, negation = policy.terms, policy.negation
+    dashes = "".join(re.escape(d) for d in terms.dashes)
+    prefixes = "|".join(re.escape(p) for p in negation.prefixes) or r"(?!x)x"
+    term = (
+        rf"(?:(?P<urgent>{re.escape(terms.urgent)})"
+        + rf"|(?P<time_sensitive>{re.escape(terms.time_word)}[\s{dashes}]+{re.escape(terms.sensitive_word)}))"
+        + NOT_BEFORE_WORD
+    )
+    # The lookahead keeps the following word unconsumed: "time time senstive" has a pair too.
+    time_pair = rf"{re.escape(terms.time_word)}(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))"
+    return _Patterns(
+        term=re.compile(term),
+        time_pair=re.compile(time_pair),
+        prefix_before=re.compile(rf"(?<![^\W_])(?:{prefixes})[\s{dashes}]?\Z"),
+    )
+
+
+# Splitting on these (and whitespace) gives the words of a text quickly, for set look-ups.
+_SEPARATORS = str.maketrans({c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d"
+                             "\u2010\u2011\u2013\u2014\u2026\u00ab\u00bb\u00a0"})
+
+
+def word_set(lowered: str) -> set[str]:
+    """The distinct words (letters and digits) of a lower-cased text."""
+    return set(lowered.translate(_SEPARATORS).split())
+
+
+def lower_same_length(text: str) -> str:
+    """Lower case, keeping every character at its offset (a few letters lower to two)."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def scan_terms(text: str, field_name: str, policy: Policy, lowered: str | None = None,
+               words: set[str] | None = None) -> TermScan:
+    """Exact terms (with negation) and, when nothing counts, near misses in one field."""
+    lowered = lowered if lowered is not None else lower_same_length(text)
+    scan = TermScan()
+    report = policy.near_miss.max_reported
+    for match in _patterns(policy).term.finditer(lowered):
+        start = match.start()
+        attached = _attached_prefix(lowered, start, policy)
+        if attached is None:
+            continue  # inside a longer word: "insurgent"
+        negator = attached or negated_by(lowered, start, policy)
+        level = URGENT if match.group("urgent") else TIME_SENSITIVE
+        if negator:
+            if len(scan.negated) < report:
+                scan.negated.append(_evidence("negated", level, text, field_name, start, match.end(), negator))
+            continue
+        if len(scan.terms) < report:
+            scan.terms.append(_evidence("term", level, text, field_name, start, match.end()))
+        if level == URGENT or scan.level == NONE:
+            scan.level = level
+        if scan.level == URGENT and len(scan.terms) >= report:
+            break
+    if scan.level == NONE:
+        words = words if words is not None else word_set(lowered)
+        scan.near_misses = find_near_misses(text, lowered, words, field_name, policy, scan.negated)
+    return scan
+
+
+def _starts_word(lowered: str, start: int) -> bool:
+    return start == 0 or not lowered[start - 1].isalnum()
+
+
+def _attached_prefix(lowered: str, start: int, policy: Policy) -> str | None:
+    """'' at a word start, the prefix for "nonurgent", None inside any other word."""
+    if _starts_word(lowered, start):
+        return ""
+    for prefix in policy.negation.prefixes:
+        if lowered.endswith(prefix, 0, start) and _starts_word(lowered, start - len(prefix)):
+            return prefix
+    return None
+
+
+@lru_cache(maxsize=16)
+def _negation_hints(policy: Policy) -> tuple[str, ...]:
+    return tuple(policy.negation.words) + policy.negation.contraction_suffixes
+
+
+def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
+    """The negating word within the window before `start`, in the same sentence or clause.
+
+    A sentence end (. ! ? or a blank line), a clause break (, ; : by default) or a clause word
+    ("but") between the negator and the term ends its reach: "No, this is urgent" escalates.
+    """
+    negation = policy.negation
+    prefix = _patterns(policy).prefix_before.search(lowered[max(0, start - 8):start])
+    if prefix:
+        return _prefix_word(prefix.group())
+    lookback = max(0, start - LOOKBACK_CHARS_PER_WORD * (negation.window + 1))
+    before = lowered[lookback:start]
+    if not any(hint in before for hint in _negation_hints(policy)):
+        return None  # fast path: no negating word can be in there
+    paragraph = max(before.rfind("\n\n"), before.rfind("\n \n"))
+    if paragraph >= 0:
+        before = before[paragraph:]
+    elif lookback > 0 and not before[:1].isspace():
+        before = before.split(None, 1)[-1] if " " in before else ""  # drop a word cut in half
+    breaks = _scope_breaks(policy)
+    for token in reversed(before.split()[-negation.window:]):
+        if token[-1] in breaks:
+            return None
+        word = token.strip(_TOKEN_EDGES)
+        if word in negation.words or word.endswith(negation.contraction_suffixes):
+            return word
+        if word in negation.clause_break_words:
+            return None
+    return None
+
+
+LOOKBACK_CHARS_PER_WORD = 25
+_TOKEN_EDGES = string.punctuation + "\u2018\u2019\u201c\u201d\u00ab\u00bb"
+
+
+@lru_cache(maxsize=16)
+def _scope_breaks(policy: Policy) -> str:
+    return ".!?" + policy.negation.clause_breaks
+
+
+def _prefix_word(prefix: str | None) -> str:
+    """'non-' -> 'non': the prefix as the note names it."""
+    return "".join(c for c in prefix if c.isalpha()) if prefix else ""
+
+
+def find_near_misses(text: str, lowered: str, words: set[str], field_name: str, policy: Policy,
+                     negated: list[Evidence]) -> list[Evidence]:
+    """Misspellings and derived forms of the terms that are not themselves negated."""
+    found: list[Evidence] = []
+    for start, end, label in _near_miss_spans(lowered, words, policy):
+        negator = _attached_prefix(lowered, start, policy) or negated_by(lowered, start, policy)
+        if negator:
+            if len(negated) < policy.near_miss.max_reported:
+                negated.append(_evidence("negated", label, text, field_name, start, end, negator))
+            continue
+        found.append(_evidence("near_miss", label, text, field_name, start, end))
+        if len(found) >= policy.near_miss.max_reported:
+            break
+    found.sort(key=lambda e: e.offset)
+    return found
+
+
+def _near_miss_spans(lowered: str, words: set[str], policy: Policy):
+    """(start, end, label) of each candidate, in text order per kind."""
+    yield from _urgent_near_misses(lowered, words, policy)
+    yield from _time_sensitive_near_misses(lowered, policy)
+
+
+def _urgent_near_misses(lowered: str, words: set[str], policy: Policy):
+    near, term = policy.near_miss, policy.terms.urgent
+    close = {
+        word for word, _, _ in process.extract(
+            term, words, scorer=OSA.distance, score_cutoff=near.urgent_max_edits, limit=None)
+        if word != term and len(word) >= near.min_word_length
+    }
+    if near.urgent_stem in lowered:
+        close.update(w for w in words if w.startswith(near.urgent_stem) and w != term)
+    close -= near.ordinary_words
+    if not close:
+        return
+    for match in _WORDS.finditer(lowered):
+        if match.group() in close:
+            yield match.start(), match.end(), URGENT
+
+
+def _time_sensitive_near_misses(lowered: str, policy: Policy):
+    terms, near = policy.terms, policy.near_miss
+    if terms.time_word not in lowered:
+        return
+    for match in _patterns(policy).time_pair.finditer(lowered):
+        if not _starts_word(lowered, match.start()):
+            continue  # "sometimes", "overtime"
+        word, joiner = match.group("word"), match.group("joiner")
+        if word in near.ordinary_words:
+            continue
+        if word == terms.sensitive_word and _is_term_joiner(joiner, terms.dashes):
+            continue  # the exact term, counted (or negated) already
+        similar = (word.startswith(near.sensitive_stem)
+                   or OSA.distance(word, terms.sensitive_word, score_cutoff=near.sensitive_max_edits)
+                   <= near.sensitive_max_edits)
+        if similar:
+            yield match.start(), match.end("word"), TIME_SENSITIVE
+
+
+def _is_term_joiner(joiner: str, dashes: tuple[str, ...]) -> bool:
+    return bool(joiner) and all(c.isspace() or c in dashes for c in joiner)
+
+
+def _evidence(kind: str, label: str, text: str, field_name: str, start: int, end: int,
+              negator: str = "") -> Evidence:
+    return Evidence(kind=kind, label=label, text=text[start:end], field=field_name,
+                    offset=start, context=context_around(text, start, end), negator=negator)
+
+
+def context_around(text: str, start: int, end: int) -> str:
+    """A few words either side of a match, on one line, cut at word boundaries."""
+    left = max(0, start - CONTEXT_CHARS)
+    right = min(len(text), end + CONTEXT_CHARS)
+    before = text[left:start]
+    after = text[end:right]
+    if left > 0 and " " in before:
+        before = before[before.index(" ") + 1:]
+    if right < len(text) and " " in after:
+        after = after[:after.rindex(" ")]
+    snippet = " ".join((before + text[start:end] + after).split())
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(text) else ""
+    return f"{prefix}{snippet}{suffix}"

@@ -1,0 +1,1 @@
+"""Tests of the pure policy engine (app/policy) and `escalator classify`."""
