@@ -1,0 +1,72 @@
+"""The Procfile's web command, really run: gunicorn serving the app factory on a free port."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import requests
+
+from app.queueing import make_queue
+from conftest import SAMPLES, free_port
+from processes import BIN, Process, procfile_command, process_env
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def gunicorn(tmp_path, real_redis, redis_test_url):
+    port = free_port()
+    env = process_env(PORT=str(port), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET="gunicorn-secret",
+                   WEB_CONCURRENCY="2")
+    process = Process(procfile_command("web"), env, tmp_path / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        process.wait_for_url(base + "/healthz")
+        yield base, process
+    finally:
+        process.stop()
+
+
+def test_gunicorn_accepts_a_replayed_webhook_and_enqueues_it(gunicorn, real_redis):
+    base, process = gunicorn
+    replay = subprocess.run(
+        [str(BIN / "escalator"), "replay", str(SAMPLES / "ticket_created__urgent_incident.json"),
+         "--url", base + "/webhooks/zendesk", "--secret", "gunicorn-secret"],
+        capture_output=True, text=True, timeout=30)
+
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert " 202 " in replay.stdout
+    assert make_queue(real_redis, "escalator").count == 1
+    assert requests.get(base + "/readyz", timeout=5).json()["redis"] == "ok"
+
+
+def test_gunicorn_refuses_a_bad_signature(gunicorn):
+    base, _ = gunicorn
+    response = requests.post(base + "/webhooks/zendesk", json={"type": "x"}, timeout=5,
+                             headers={"X-Zendesk-Webhook-Signature": "bad",
+                                      "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"})
+    assert response.status_code == 401
+
+
+def test_gunicorn_refuses_a_chunked_oversized_body(gunicorn):
+    base, _ = gunicorn
+
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 8192
+
+    response = requests.post(base + "/webhooks/zendesk", data=chunks(), timeout=5,
+                             headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_gunicorn_start_fails_with_one_clear_message_when_settings_are_missing(tmp_path):
+    process = Process(procfile_command("web"), process_env(PORT=str(free_port())), tmp_path / "bad.log")
+    try:
+        code = process.popen.wait(timeout=30)
+    finally:
+        process.stop()
+    output = process.output()
+    assert code != 0
+    assert "REDIS_URL is required" in output and "ZENDESK_WEBHOOK_SECRET is required" in output
+    assert "Traceback" not in output

@@ -1,0 +1,84 @@
+from pathlib import Path
+
+import pytest
+
+from app.settings import LOCAL_DEV_SECRET, Settings, SettingsError, ZENDESK_TEST_SECRET
+
+
+def test_defaults_need_nothing_and_run_dry():
+    settings = Settings.from_env({})
+    assert settings.redis_url is None
+    assert settings.port == 8000
+    assert settings.dry_run
+    assert settings.accepted_secrets == ()
+    assert settings.policy_path.name == "policy.toml"
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({
+            "REDIS_URL": "localhost:6379",
+            "PORT": "eighty",
+            "ZENDESK_EMAIL": "agent@example.com",
+            "ZENDESK_OAUTH_TOKEN": "tok",
+            "ESCALATOR_POLICY": "/nowhere/policy.toml",
+            "ESCALATOR_ALLOW_TEST_SECRET": "maybe",
+        }, require_secret=True)
+    problems = caught.value.problems
+    assert len(problems) == 7
+    text = str(caught.value)
+    for name in ("REDIS_URL", "PORT", "ZENDESK_EMAIL and ZENDESK_API_TOKEN", "ZENDESK_SUBDOMAIN",
+                 "ESCALATOR_POLICY", "ESCALATOR_ALLOW_TEST_SECRET", "ZENDESK_WEBHOOK_SECRET"):
+        assert name in text
+    assert "tok" not in text
+
+
+def test_required_redis_for_the_deployed_processes():
+    with pytest.raises(SettingsError, match="REDIS_URL is required"):
+        Settings.from_env({"ZENDESK_WEBHOOK_SECRET": "s"}, require_redis=True)
+
+
+def test_secrets_are_split_for_rotation_and_never_shown():
+    settings = Settings.from_env({
+        "ZENDESK_WEBHOOK_SECRET": "old-secret, new-secret",
+        "ZENDESK_SUBDOMAIN": "acme",
+        "ZENDESK_OAUTH_TOKEN": "oauth-token-value",
+    })
+    assert settings.webhook_secrets == ("old-secret", "new-secret")
+    assert settings.zendesk_url == "https://acme.zendesk.com"
+    assert not settings.dry_run
+    shown = repr(settings) + str(settings.describe())
+    for secret in ("old-secret", "new-secret", "oauth-token-value"):
+        assert secret not in shown
+
+
+def test_base_url_overrides_subdomain_and_api_token_auth():
+    settings = Settings.from_env({
+        "ZENDESK_SUBDOMAIN": "acme",
+        "ZENDESK_BASE_URL": "http://127.0.0.1:9999/",
+        "ZENDESK_EMAIL": "bot@acme.test",
+        "ZENDESK_API_TOKEN": "t",
+    })
+    assert settings.zendesk_url == "http://127.0.0.1:9999"
+    assert settings.describe()["zendesk_auth"] == "api_token"
+
+
+def test_test_secret_only_when_allowed():
+    assert ZENDESK_TEST_SECRET not in Settings.from_env({"ZENDESK_WEBHOOK_SECRET": "s"}).accepted_secrets
+    allowed = Settings.from_env({"ESCALATOR_ALLOW_TEST_SECRET": "true"}, require_secret=True)
+    assert allowed.accepted_secrets == (ZENDESK_TEST_SECRET,)
+    assert LOCAL_DEV_SECRET not in allowed.accepted_secrets
+
+
+def test_rediss_url_gets_no_certificate_check():
+    from app.queueing import connect
+
+    connection = connect("rediss://:pw@example.invalid:6380/0")
+    kwargs = connection.connection_pool.connection_kwargs
+    assert kwargs["ssl_cert_reqs"] is None
+
+
+def test_policy_path_from_env(tmp_path: Path):
+    policy = tmp_path / "p.toml"
+    policy.write_text("")
+    assert Settings.from_env({"ESCALATOR_POLICY": str(policy)}).policy_path == policy
