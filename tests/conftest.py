@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 from datetime import datetime, timezone
-from pathlib import Path
 
 import fakeredis
 import pytest
@@ -15,22 +12,7 @@ from app import create_app
 from app.queueing import make_queue
 from app.settings import Settings
 from app.webhooks.signing import signed_headers
-
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SAMPLES = REPO / "app" / "samples"
-SECRET = "test-signing-secret"
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-
-
-def load_json(path: Path) -> dict:
-    return json.loads(path.read_text())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.helpers import REDIS_TEST_URL, SECRET, free_port
 
 
 @pytest.fixture
@@ -91,7 +73,7 @@ def redis_test_url(tmp_path_factory) -> str:
         return
     except redis.ConnectionError:
         pass
-    from processes import Process, redis_server_binary
+    from tests.processes import Process, redis_server_binary
 
     port = free_port()
     server = Process([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],

@@ -28,7 +28,7 @@ def test_metrics_count_webhook_outcomes(client, post_signed):
 
 
 def test_job_view(client, post_signed):
-    from conftest import SAMPLES, load_json
+    from tests.helpers import SAMPLES, load_json
 
     job_id = post_signed(load_json(SAMPLES / "ticket_created__urgent_incident.json")).json["job_id"]
     assert client.get(f"/jobs/{job_id}").json == {"job_id": job_id, "status": "queued"}

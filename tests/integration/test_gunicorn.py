@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from app.queueing import make_queue
-from conftest import SAMPLES, free_port
-from processes import BIN, Process, procfile_command, process_env
+from tests.helpers import SAMPLES, free_port
+from tests.processes import BIN, Process, procfile_command, process_env
 
 pytestmark = pytest.mark.redis
 

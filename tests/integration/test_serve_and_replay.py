@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from app.replay import sample_names
-from conftest import free_port
-from processes import BIN, Process, process_env
+from tests.helpers import free_port
+from tests.processes import BIN, Process, process_env
 
 
 @pytest.fixture(scope="module")

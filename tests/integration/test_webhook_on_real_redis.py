@@ -11,8 +11,8 @@ import redis
 from app import create_app
 from app.queueing import make_queue
 from app.webhooks.signing import signed_headers
-from conftest import SAMPLES, SECRET, free_port, load_json
-from processes import Process, redis_server_binary
+from tests.helpers import SAMPLES, SECRET, free_port, load_json
+from tests.processes import Process, redis_server_binary
 
 pytestmark = pytest.mark.redis
 

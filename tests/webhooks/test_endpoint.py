@@ -13,7 +13,7 @@ from app import create_app
 from app.queueing import JOB_FUNCTION
 from app.settings import ZENDESK_TEST_SECRET
 from app.webhooks.signing import signed_headers
-from conftest import SAMPLES, load_json
+from tests.helpers import SAMPLES, load_json
 
 CREATED = load_json(SAMPLES / "ticket_created__urgent_incident.json")
 COMMENT = load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json")

@@ -1,0 +1,172 @@
+"""A small Zendesk Support API client: one `requests.Session`, typed errors, no secrets in logs.
+
+Only the four calls the worker needs. Every response status maps to one exception in `errors.py`
+so the worker can decide between retrying, rescheduling, dropping and failing.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable
+
+import requests
+
+from app import __version__
+from app.zendesk.errors import (
+    AuthFailed,
+    Conflict,
+    NotFound,
+    RateLimited,
+    Unprocessable,
+    ZendeskError,
+    ZendeskUnavailable,
+)
+
+log = logging.getLogger("escalator.zendesk")
+
+CONNECT_TIMEOUT_SECONDS = 3.05  # just over a multiple of 3 s, the TCP retransmission window
+READ_TIMEOUT_SECONDS = 10.0
+USER_AGENT = f"escalator/{__version__} (+https://github.com/escalator)"
+DEFAULT_RETRY_AFTER_SECONDS = 60.0  # a 429 without a usable Retry-After header
+COMMENTS_PER_PAGE = 100  # Zendesk's maximum
+STAFF_ROLES = ("agent", "admin")
+
+
+class ZendeskClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        oauth_token: str | None = None,
+        email: str | None = None,
+        api_token: str | None = None,
+        throttle: Callable[[], None] | None = None,
+        timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+    ):
+        """`throttle` is called before every request; it may wait briefly or raise."""
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.throttle = throttle
+        self.session = requests.Session()
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        if oauth_token:
+            self.session.headers["Authorization"] = f"Bearer {oauth_token}"
+        elif email and api_token:
+            self.session.auth = (f"{email}/token", api_token)
+        else:
+            raise ValueError("ZendeskClient needs an OAuth token or an email and API token")
+
+    @classmethod
+    def from_settings(cls, settings, throttle: Callable[[], None] | None = None) -> "ZendeskClient":
+        return cls(
+            settings.zendesk_url,
+            oauth_token=settings.zendesk_oauth_token,
+            email=settings.zendesk_email,
+            api_token=settings.zendesk_api_token,
+            throttle=throttle,
+        )
+
+    def __repr__(self) -> str:
+        return f"ZendeskClient({self.base_url!r})"
+
+    def get_ticket(self, ticket_id: int) -> dict:
+        return self._request("GET", f"/api/v2/tickets/{ticket_id}")["ticket"]
+
+    def get_comment_with_author(self, ticket_id: int, comment_id: int) -> dict | None:
+        """The comment as {id, body, html_body, is_public, author_id, author_role,
+        author_is_staff, created_at}, or None when the ticket has no such comment.
+
+        One read with the authors sideloaded (`include=users`). Pages are oldest first, so a
+        ticket with more comments than one page gets a second read, newest first.
+        """
+        path = f"/api/v2/tickets/{ticket_id}/comments"
+        params = {"include": "users", "per_page": COMMENTS_PER_PAGE}
+        page = self._request("GET", path, params=params)
+        found = _comment_in(page, comment_id)
+        if found is None and page.get("next_page"):
+            page = self._request("GET", path, params={**params, "sort_order": "desc"})
+            found = _comment_in(page, comment_id)
+        return found
+
+    def me(self) -> dict:
+        """The user our credentials act as (the integration user)."""
+        return self._request("GET", "/api/v2/users/me")["user"]
+
+    def update_ticket(self, ticket_id: int, body: dict) -> dict:
+        return self._request("PUT", f"/api/v2/tickets/{ticket_id}", json=body)
+
+    def _request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
+        if self.throttle:
+            self.throttle()
+        what = f"{method} {path}"
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method, self.base_url + path, params=params, json=json, timeout=self.timeout)
+        except requests.Timeout as e:
+            raise ZendeskUnavailable(f"{what}: timed out ({type(e).__name__})") from None
+        except requests.ConnectionError as e:
+            raise ZendeskUnavailable(f"{what}: connection failed ({type(e).__name__})") from None
+        log.debug("zendesk.request method=%s path=%s status=%s ms=%d",
+                  method, path, response.status_code, (time.monotonic() - started) * 1000)
+        _raise_for_status(response, what)
+        try:
+            return response.json()
+        except ValueError:
+            raise ZendeskUnavailable(f"{what}: {response.status_code} with a body that is not JSON") from None
+
+
+def _raise_for_status(response: requests.Response, what: str) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    message = f"{what}: {status} {_error_code(response)}".rstrip()
+    if status == 429:
+        raise RateLimited(message, retry_after=_retry_after(response))
+    if status in (401, 403):
+        raise AuthFailed(message, status)
+    if status == 404:
+        raise NotFound(message, status)
+    if status == 409:
+        raise Conflict(message, status)
+    if status == 422:
+        raise Unprocessable(message, status)
+    if status >= 500:
+        raise ZendeskUnavailable(message, status)
+    raise ZendeskError(message, status)
+
+
+def _error_code(response: requests.Response) -> str:
+    """Zendesk's short error code ("RecordInvalid"); never the details, which may quote text."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return ""
+    return error[:60] if isinstance(error, str) else ""
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER_SECONDS
+
+
+def _comment_in(page: dict, comment_id: int) -> dict | None:
+    for comment in page.get("comments") or []:
+        if comment.get("id") == comment_id:
+            users = {u.get("id"): u for u in page.get("users") or []}
+            role = (users.get(comment.get("author_id")) or {}).get("role")
+            return {
+                "id": comment_id,
+                "body": comment.get("body") or "",
+                "html_body": comment.get("html_body") or "",
+                "is_public": bool(comment.get("public")),
+                "author_id": comment.get("author_id"),
+                "author_role": role,
+                # An author the sideload did not return is treated as staff: never escalate on
+                # text we cannot attribute to a customer.
+                "author_is_staff": role != "end-user",
+                "created_at": comment.get("created_at"),
+            }
+    return None

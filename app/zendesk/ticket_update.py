@@ -1,0 +1,152 @@
+"""Decision + the ticket as we last saw it -> the body of one `PUT /api/v2/tickets/{id}`, or None.
+
+Pure code. The body carries only what would change: a higher priority, the tags the ticket lacks
+(`additional_tags`, so the agent's tags are never replaced), the configured custom fields whose
+value differs, and one internal note with the engine's explanation. When nothing would change the
+answer is None: no call, and no note.
+
+Field values:
+- urgency field: the level ("urgent" / "time_sensitive"), never lowered.
+- category field: the category name ("incident").
+- after-hours field: a boolean (a checkbox field).
+- response-due field: a date field gets the UTC date of the due time (`YYYY-MM-DD`), matching the
+  policy's rule that due times are written in UTC; a text field gets the full ISO time
+  (`2026-11-27T17:00:00Z`). An existing due value is never moved later.
+Fields are set only for a decision with a level (urgent or time_sensitive); a field id of 0 is
+not configured and is skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.policy.model import LEVELS, NONE, PRIORITIES, Decision
+
+
+@dataclass(frozen=True)
+class TicketState:
+    """What the update is compared with.
+
+    `custom_fields` is None when the source did not include them (webhook snapshots do not):
+    then every configured field counts as differing.
+    """
+
+    ticket_id: int
+    priority: str | None
+    tags: tuple[str, ...]
+    updated_at: str | None
+    custom_fields: dict[int, Any] | None = None
+    subject: str = ""
+    description: str = ""
+    created_at: str | None = None
+
+    @classmethod
+    def from_api(cls, ticket: dict) -> "TicketState":
+        """From `GET /api/v2/tickets/{id}`'s `ticket` object."""
+        return cls(
+            ticket_id=int(ticket["id"]),
+            priority=ticket.get("priority") or None,
+            tags=tuple(ticket.get("tags") or ()),
+            updated_at=ticket.get("updated_at"),
+            custom_fields={int(f["id"]): f.get("value") for f in ticket.get("custom_fields") or ()},
+            subject=ticket.get("subject") or "",
+            description=ticket.get("description") or "",
+            created_at=ticket.get("created_at"),
+        )
+
+    @classmethod
+    def from_snapshot(cls, ticket_id: int, snapshot: dict) -> "TicketState":
+        """From a `TicketEvent.ticket` (the event webhook's `detail`, priority lower-cased)."""
+        return cls(
+            ticket_id=ticket_id,
+            priority=snapshot.get("priority") or None,
+            tags=tuple(snapshot.get("tags") or ()),
+            updated_at=snapshot.get("updated_at"),
+            subject=snapshot.get("subject") or "",
+            description=snapshot.get("description") or "",
+            created_at=snapshot.get("created_at"),
+        )
+
+    def known_category(self, tag_prefix: str) -> str | None:
+        """The category a `<tag_prefix><name>` tag records (policy.tags.category_prefix)."""
+        for tag in self.tags:
+            if tag.startswith(tag_prefix) and len(tag) > len(tag_prefix):
+                return tag[len(tag_prefix):]
+        return None
+
+
+def build_ticket_update(decision: Decision, ticket: TicketState, fields) -> dict | None:
+    """The PUT body for `decision` on `ticket`, or None when the ticket already has it all.
+
+    `fields` is the policy's Zendesk config: `urgency_field_id`, `category_field_id`,
+    `response_due_field_id`, `response_due_field_type` ("date" | "text"), `after_hours_field_id`.
+    """
+    changes: dict[str, Any] = {}
+    if _raises_priority(decision.priority, ticket.priority):
+        changes["priority"] = decision.priority
+    new_tags = [t for t in dict.fromkeys(decision.tags) if t not in ticket.tags]
+    if new_tags:
+        changes["additional_tags"] = new_tags
+    custom_fields = _field_updates(decision, fields, ticket.custom_fields)
+    if custom_fields:
+        changes["custom_fields"] = custom_fields
+    if not changes:
+        return None
+    changes["comment"] = {"body": decision.explanation, "public": False}
+    if ticket.updated_at:
+        changes["safe_update"] = True
+        changes["updated_stamp"] = ticket.updated_at
+    return {"ticket": changes}
+
+
+def writes_custom_fields(body: dict | None) -> bool:
+    return body is not None and "custom_fields" in body["ticket"]
+
+
+def _raises_priority(new: str | None, current: str | None) -> bool:
+    if new not in PRIORITIES:
+        return False
+    return current not in PRIORITIES or PRIORITIES.index(new) > PRIORITIES.index(current)
+
+
+def _field_updates(decision: Decision, fields, current: dict[int, Any] | None) -> list[dict]:
+    if decision.urgency == NONE:
+        return []
+    wanted = [
+        (fields.urgency_field_id, decision.urgency, _is_higher_level),
+        (fields.category_field_id, decision.category, _differs),
+        (fields.after_hours_field_id, decision.after_hours, _differs),
+    ]
+    due = decision.response_due_iso()
+    if due:
+        value = due[:10] if fields.response_due_field_type == "date" else due
+        wanted.append((fields.response_due_field_id, value, _is_earlier))
+    return [
+        {"id": field_id, "value": value}
+        for field_id, value, changes in wanted
+        if field_id and _needs_write(field_id, value, changes, current)
+    ]
+
+
+def _needs_write(field_id: int, value: Any, changes, current: dict[int, Any] | None) -> bool:
+    if current is None or _is_empty(current.get(field_id)):
+        return True
+    return changes(value, current[field_id])
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _differs(new: Any, old: Any) -> bool:
+    return new != old
+
+
+def _is_higher_level(new: str, old: Any) -> bool:
+    """The urgency field is never lowered; an unknown old value is replaced."""
+    return old not in LEVELS or LEVELS.index(new) > LEVELS.index(old)
+
+
+def _is_earlier(new: str, old: Any) -> bool:
+    """A response due time only moves earlier. ISO dates and UTC times sort as text."""
+    return not isinstance(old, str) or new < old

@@ -1,0 +1,305 @@
+"""TicketEventApplier against a mocked Zendesk API and a real Redis: one test per branch."""
+import json
+import logging
+from dataclasses import replace
+
+import pytest
+from responses import matchers
+
+from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
+from tests.zendesk.factories import (
+    AFTER_HOURS_FIELD,
+    BASE_URL,
+    CATEGORY_FIELD,
+    DUE_FIELD,
+    INTEGRATION_USER_ID,
+    URGENCY_FIELD,
+    FakePolicy,
+    api_ticket,
+    event,
+)
+from workers.apply import DONE_KEY, INTEGRATION_USER_KEY, LOCK_KEY, TicketBusy
+
+pytestmark = pytest.mark.redis
+
+TICKET_URL = f"{BASE_URL}/api/v2/tickets/35436"
+COMMENTS_URL = f"{TICKET_URL}/comments"
+
+
+def comments_page(*comments, users=()):
+    return {"comments": list(comments), "users": list(users), "next_page": None, "count": len(comments)}
+
+
+def end_user_comment(comment_id=41000000001, body="Please help, this is urgent now.", public=True, author=20978392):
+    return {"id": comment_id, "type": "Comment", "author_id": author, "body": body, "html_body": "",
+            "public": public, "created_at": "2026-11-30T16:00:00Z"}
+
+
+END_USER = {"id": 20978392, "name": "Dana Customer", "role": "end-user"}
+AGENT = {"id": 235323, "name": "Agent Smith", "role": "agent"}
+
+
+def test_created_urgent_makes_one_put_with_the_whole_decision(applier, api, put_bodies, redis_db):
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+
+    assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
+
+    assert put_bodies() == [{"ticket": {
+        "priority": "urgent",
+        "additional_tags": ["urgency_urgent", "category_incident"],
+        "comment": {"body": "Escalated to urgent (incident).", "public": False},
+        "safe_update": True,
+        "updated_stamp": "2026-11-27T15:00:00Z",
+    }}]
+    assert redis_db.ttl(DONE_KEY.format("ticket:35436:created")) > 0
+
+
+def test_with_custom_fields_the_ticket_is_read_first_and_fields_go_in_the_same_put(
+        make_applier, known_integration_user, api, put_bodies):
+    """Webhook snapshots carry no custom fields; one read tells which ones to write."""
+    applier = make_applier(policy=FakePolicy())
+    api.get(TICKET_URL, json={"ticket": api_ticket(updated_at="2026-11-27T15:00:02Z")})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
+
+    assert [c.request.method for c in api.calls] == ["GET", "PUT"]
+    assert put_bodies() == [{"ticket": {
+        "priority": "urgent",
+        "additional_tags": ["urgency_urgent", "category_incident"],
+        "custom_fields": [
+            {"id": URGENCY_FIELD, "value": "urgent"},
+            {"id": CATEGORY_FIELD, "value": "incident"},
+            {"id": DUE_FIELD, "value": "2026-11-27"},
+        ],
+        "comment": {"body": "Escalated to urgent (incident).", "public": False},
+        "safe_update": True,
+        "updated_stamp": "2026-11-27T15:00:02Z",
+    }}]
+
+
+def test_custom_fields_are_never_lowered(make_applier, known_integration_user, api, put_bodies):
+    applier = make_applier(policy=FakePolicy())
+    api.get(TICKET_URL, json={"ticket": api_ticket(
+        priority="urgent", tags=["enterprise", "category_incident", "urgency_urgent"],
+        custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"}, {"id": CATEGORY_FIELD, "value": "incident"},
+                       {"id": DUE_FIELD, "value": "2026-11-27"}, {"id": AFTER_HOURS_FIELD, "value": False}])})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(event("ticket_comment_added__time_sensitive_on_urgent_ticket")) == "updated"
+
+    [body] = put_bodies()
+    assert body["ticket"]["additional_tags"] == ["urgency_time_sensitive"]
+    assert "priority" not in body["ticket"] and "custom_fields" not in body["ticket"]
+
+
+def test_created_reads_subject_and_description_at_creation_time(applier, api, decide):
+    api.put(TICKET_URL, json={"ticket": {}})
+    applier.apply(event("ticket_created__urgent_outage"))
+    text = decide.calls[0]
+    assert (text.event, text.subject, text.body) == ("created", "URGENT: API returning 503", "Since 9:40 all calls fail.")
+    assert text.received_at.isoformat() == "2026-11-27T15:00:00+00:00"
+    assert (text.current_priority, text.known_category) == ("normal", None)
+
+
+def test_created_without_urgency_is_a_noop_without_any_call(applier, api):
+    assert applier.apply(event("ticket_created__documented_example")) == "noop"
+    assert len(api.calls) == 0
+
+
+def test_trigger_created_reads_the_ticket_then_puts_with_its_stamp(applier, api, put_bodies):
+    api.get(TICKET_URL, json={"ticket": api_ticket()})
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert applier.apply(event("trigger_created__new_ticket")) == "updated"
+    assert [c.request.method for c in api.calls] == ["GET", "PUT"]
+    body = put_bodies()[0]["ticket"]
+    assert body["updated_stamp"] == "2026-11-30T16:00:01Z"
+    assert body["priority"] == "urgent"
+
+
+def test_end_user_comment_decides_from_the_comment_only(applier, api, decide, put_bodies):
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
+    text = decide.calls[0]
+    assert text.event == "comment"
+    assert text.body == "Any news? This is urgent for us now, the dashboard is down too."
+    assert (text.current_priority, text.known_category) == ("normal", "incident")
+    assert text.received_at.isoformat() == "2026-11-30T16:00:00.504117+00:00"
+    assert put_bodies()[0]["ticket"]["additional_tags"] == ["urgency_urgent"]
+
+
+@pytest.mark.parametrize("fixture_name, status", [
+    ("ticket_comment_added__agent_reply", "ignored:agent_comment"),
+    ("ticket_comment_added__private_note_captured", "ignored:private_comment"),
+    ("ticket_comment_added__own_internal_note", "ignored:own_update"),
+    ("trigger_comment__own_update", "ignored:own_update"),
+    ("ticket_status_changed__solved", "ignored:status_changed"),
+])
+def test_events_the_policy_does_not_read_make_no_call(applier, api, decide, fixture_name, status):
+    assert applier.apply(event(fixture_name)) == status
+    assert len(api.calls) == 0
+    assert decide.calls == []
+
+
+def test_integration_user_is_learnt_once_and_cached(make_applier, redis_db, api):
+    applier = make_applier()
+    api.get(f"{BASE_URL}/api/v2/users/me", json={"user": {"id": INTEGRATION_USER_ID, "role": "admin"}})
+
+    assert applier.apply(event("ticket_comment_added__own_internal_note")) == "ignored:own_update"
+    assert applier.apply(event("trigger_comment__own_update")) == "ignored:own_update"
+
+    assert [c.request.url for c in api.calls] == [f"{BASE_URL}/api/v2/users/me"]
+    assert 0 < redis_db.ttl(INTEGRATION_USER_KEY) <= 24 * 3600
+
+
+def test_redelivered_event_is_a_duplicate_and_puts_nothing(applier, api, put_bodies):
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "duplicate"
+    assert len(put_bodies()) == 1
+
+
+def test_same_comment_from_a_trigger_after_the_event_webhook_is_a_duplicate(applier, api):
+    api.put(TICKET_URL, json={"ticket": {}})
+    applier.apply(event("ticket_comment_added__end_user_urgent"))
+    assert applier.apply(event("trigger_comment__end_user")) == "duplicate"
+    assert len(api.calls) == 1
+
+
+def test_ticket_that_already_has_everything_is_a_noop(applier, api):
+    base = event("ticket_comment_added__end_user_urgent")
+    urgent_again = replace(base, ticket={**base.ticket, "priority": "urgent",
+                                         "tags": ["category_incident", "urgency_urgent"]})
+    assert applier.apply(urgent_again) == "noop"
+    assert len(api.calls) == 0
+
+
+def test_ticket_with_everything_including_fields_is_a_noop_after_one_read(
+        make_applier, known_integration_user, api):
+    applier = make_applier(policy=FakePolicy())
+    done = api_ticket(priority="urgent", tags=["enterprise", "category_incident", "urgency_urgent"],
+                      custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"},
+                                     {"id": CATEGORY_FIELD, "value": "incident"},
+                                     {"id": DUE_FIELD, "value": "2026-11-30"},
+                                     {"id": AFTER_HOURS_FIELD, "value": False}])
+    api.get(TICKET_URL, json={"ticket": done})
+    base = event("ticket_comment_added__end_user_urgent")
+    urgent_again = replace(base, ticket={**base.ticket, "priority": "urgent", "tags": done["tags"]})
+    assert applier.apply(urgent_again) == "noop"
+    assert [c.request.method for c in api.calls] == ["GET"]
+
+
+def test_priority_is_never_lowered(applier, api, put_bodies):
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert applier.apply(event("ticket_comment_added__time_sensitive_on_urgent_ticket")) == "updated"
+    body = put_bodies()[0]["ticket"]
+    assert "priority" not in body
+    assert body["additional_tags"] == ["urgency_time_sensitive"]
+
+
+def test_conflict_rereads_decides_again_and_retries_with_the_new_stamp(applier, api, put_bodies, decide):
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="high", tags=["enterprise", "category_incident"],
+                                                   updated_at="2026-11-30T16:00:09Z")})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
+
+    first, second = put_bodies()
+    assert first["ticket"]["updated_stamp"] == "2026-11-30T16:00:00Z"
+    assert second["ticket"]["updated_stamp"] == "2026-11-30T16:00:09Z"
+    assert second["ticket"]["priority"] == "urgent"
+    assert [t.current_priority for t in decide.calls] == ["normal", "high"]
+
+
+def test_conflict_that_does_not_settle_is_raised_for_the_job_to_reschedule(applier, api, redis_db):
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket()})
+    with pytest.raises(Conflict):
+        applier.apply(event("ticket_comment_added__end_user_urgent"))
+    assert len([c for c in api.calls if c.request.method == "PUT"]) == 4
+    assert not redis_db.exists(DONE_KEY.format("ticket:35436:comment:41000000001"))
+
+
+def test_trigger_comment_is_read_with_its_author_in_one_call(applier, api, put_bodies, decide):
+    api.get(COMMENTS_URL, match=[matchers.query_param_matcher({"include": "users", "per_page": "100"})],
+            json=comments_page(end_user_comment(), users=[END_USER]))
+    api.get(TICKET_URL, json={"ticket": api_ticket(tags=["category_account_access"])})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(event("trigger_comment__end_user")) == "updated"
+
+    assert [c.request.method for c in api.calls] == ["GET", "GET", "PUT"]
+    assert decide.calls[0].body == "Please help, this is urgent now."
+    assert decide.calls[0].known_category == "account_access"
+    assert put_bodies()[0]["ticket"]["priority"] == "urgent"
+
+
+@pytest.mark.parametrize("comment, users, status", [
+    (end_user_comment(author=235323), [AGENT], "ignored:agent_comment"),
+    (end_user_comment(public=False), [END_USER], "ignored:private_comment"),
+    (end_user_comment(author=INTEGRATION_USER_ID, public=False), [], "ignored:own_update"),
+])
+def test_trigger_comment_not_for_the_policy_stops_after_the_read(applier, api, comment, users, status):
+    api.get(COMMENTS_URL, json=comments_page(comment, users=users))
+    assert applier.apply(event("trigger_comment__end_user")) == status
+    assert len(api.calls) == 1
+
+
+def test_trigger_comment_that_is_gone_is_dropped(applier, api):
+    api.get(COMMENTS_URL, json=comments_page())
+    assert applier.apply(event("trigger_comment__end_user")) == "dropped:comment_not_found"
+
+
+@pytest.mark.parametrize("status, result", [(404, "dropped:not_found"), (422, "dropped:unprocessable")])
+def test_deleted_or_refused_ticket_is_logged_and_dropped(applier, api, redis_db, caplog, status, result):
+    api.put(TICKET_URL, status=status, json={"error": "RecordNotFound" if status == 404 else "RecordInvalid"})
+    with caplog.at_level(logging.WARNING, logger="escalator.worker"):
+        assert applier.apply(event("ticket_created__urgent_outage")) == result
+    assert f"ticket=35436" in caplog.text and str(status) in caplog.text
+    assert redis_db.get(DONE_KEY.format("ticket:35436:created")) == result.encode()
+
+
+@pytest.mark.parametrize("status, error", [(429, RateLimited), (500, ZendeskUnavailable), (401, AuthFailed)])
+def test_retryable_and_fatal_errors_reach_the_job_and_leave_no_done_mark(applier, api, redis_db, status, error):
+    api.put(TICKET_URL, status=status, headers={"Retry-After": "3"})
+    with pytest.raises(error):
+        applier.apply(event("ticket_created__urgent_outage"))
+    assert not redis_db.exists(DONE_KEY.format("ticket:35436:created"))
+    assert not redis_db.exists(LOCK_KEY.format(35436))
+
+
+def test_a_locked_ticket_raises_busy(applier, redis_db, api):
+    applier.lock_wait_seconds = 0.1
+    held = redis_db.lock(LOCK_KEY.format(35436), timeout=5)
+    assert held.acquire()
+    try:
+        with pytest.raises(TicketBusy):
+            applier.apply(event("ticket_created__urgent_outage"))
+    finally:
+        held.release()
+    assert len(api.calls) == 0
+
+
+def test_no_customer_text_in_logs(applier, api, caplog):
+    api.put(TICKET_URL, json={"ticket": {}})
+    with caplog.at_level(logging.DEBUG, logger="escalator"):
+        applier.apply(event("ticket_comment_added__end_user_urgent"))
+    assert "worker.ticket.updated ticket=35436" in caplog.text
+    for words in ("dashboard is down", "Escalated to urgent", "API returning 503"):
+        assert words not in caplog.text
+
+
+def test_dry_run_logs_the_put_it_would_send(make_applier, caplog):
+    applier = make_applier(dry_run=True)
+    with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
+        assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "escalator.zendesk.dry_run"]
+    assert line.startswith("zendesk.dry_run.request PUT /api/v2/tickets/35436 body=")
+    assert json.loads(line.split("body=", 1)[1])["ticket"]["priority"] == "urgent"
+
+
+def test_dry_run_skips_trigger_events_that_need_reads(make_applier):
+    applier = make_applier(dry_run=True)
+    assert applier.apply(event("trigger_comment__end_user")) == "skipped:dry_run"
+    assert applier.apply(event("trigger_created__new_ticket")) == "skipped:dry_run"

@@ -1,0 +1,121 @@
+"""workers.jobs: what the job does with each outcome, on a real Redis with RQ's registries."""
+import logging
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from rq.registry import ScheduledJobRegistry
+
+from app.queueing import FAILURE_TTL_SECONDS, JOB_FUNCTION, JOB_TIMEOUT_SECONDS
+from app.zendesk import AuthFailed, ZendeskClient
+from tests.zendesk.factories import BASE_URL, event
+from workers import jobs
+from workers.apply import LOCK_KEY
+from workers.rate_limit import TokenBucket
+
+pytestmark = pytest.mark.redis
+
+TICKET_URL = f"{BASE_URL}/api/v2/tickets/35436"
+CREATED = event("ticket_created__urgent_outage")
+
+
+def scheduled(queue):
+    """[(job, seconds from now until it runs)] for every job waiting in the scheduled registry."""
+    registry = ScheduledJobRegistry(queue=queue)
+    now = datetime.now(timezone.utc)
+    return [(queue.fetch_job(job_id), (registry.get_scheduled_time(job_id) - now).total_seconds())
+            for job_id in registry.get_job_ids()]
+
+
+def test_a_job_returns_the_applier_status(applier, api, queue):
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert jobs.run(applier, queue, CREATED.to_job()) == "updated"
+    assert jobs.run(applier, queue, CREATED.to_job()) == "duplicate"
+    assert scheduled(queue) == []
+
+
+def test_429_reschedules_after_retry_after_with_the_same_event(applier, api, queue):
+    api.put(TICKET_URL, status=429, headers={"Retry-After": "30"})
+
+    assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:rate_limited"
+
+    [(job, delay)] = scheduled(queue)
+    assert 28 <= delay <= 31 + 1
+    assert job.id == f"{CREATED.job_id}-retry1"
+    assert job.func_name == JOB_FUNCTION
+    assert job.args == [CREATED.to_job()] and job.kwargs == {"attempt": 1}
+    assert (job.timeout, job.failure_ttl) == (JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS)
+
+
+@pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.ReadTimeout("slow")}])
+def test_outages_reschedule_with_exponential_backoff(applier, api, queue, failure):
+    api.put(TICKET_URL, **failure)
+    assert jobs.run(applier, queue, CREATED.to_job(), attempt=2) == "rescheduled:unavailable"
+    [(job, delay)] = scheduled(queue)
+    assert 4 - 1 <= delay <= 8  # 2 s * 2**2, jittered to 50-100 %
+    assert job.kwargs == {"attempt": 3}
+
+
+def test_outage_on_the_last_attempt_fails_the_job_with_the_reason(applier, api, queue, caplog):
+    api.put(TICKET_URL, status=500)
+    with pytest.raises(jobs.GaveUp, match=r"unavailable after 5 attempts: PUT /api/v2/tickets/35436: 500"):
+        jobs.run(applier, queue, CREATED.to_job(), attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
+    assert scheduled(queue) == []
+    assert "worker.job.gave_up ticket=35436" in caplog.text
+
+
+def test_backoff_doubles_and_is_capped():
+    for attempt in range(12):
+        delay = jobs.backoff_seconds(attempt)
+        ceiling = min(jobs.BACKOFF_CAP_SECONDS, jobs.BACKOFF_BASE_SECONDS * 2 ** attempt)
+        assert ceiling / 2 <= delay <= ceiling
+
+
+def test_rate_limits_are_bounded_too(applier, api, queue):
+    api.put(TICKET_URL, status=429, headers={"Retry-After": "1"})
+    with pytest.raises(jobs.GaveUp, match="rate_limited"):
+        jobs.run(applier, queue, CREATED.to_job(), attempt=jobs.MAX_ATTEMPTS - 1)
+
+
+def test_401_fails_at_once_with_a_clear_log_line(applier, api, queue, caplog):
+    api.put(TICKET_URL, status=401, json={"error": "Couldn't authenticate you"})
+    with pytest.raises(AuthFailed):
+        jobs.run(applier, queue, CREATED.to_job())
+    assert scheduled(queue) == []
+    assert "worker.zendesk.auth_failed ticket=35436 status=401" in caplog.text
+    assert "test-token" not in caplog.text
+
+
+@pytest.mark.parametrize("status, result", [(404, "dropped:not_found"), (422, "dropped:unprocessable")])
+def test_404_and_422_end_the_job_successfully(applier, api, queue, status, result):
+    api.put(TICKET_URL, status=status)
+    assert jobs.run(applier, queue, CREATED.to_job()) == result
+    assert scheduled(queue) == []
+
+
+def test_a_spent_request_budget_reschedules_instead_of_sleeping(make_applier, known_integration_user, redis_db, api, queue):
+    bucket = TokenBucket(redis_db, requests_per_minute=1, burst=1)
+    assert bucket.take() == 0  # the one token this minute is gone
+    applier = make_applier(zendesk=ZendeskClient(BASE_URL, oauth_token="t", throttle=bucket.acquire))
+
+    assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:throttled"
+
+    [(job, delay)] = scheduled(queue)
+    assert 55 <= delay <= 62
+    assert len(api.calls) == 0
+
+
+def test_a_busy_ticket_reschedules_shortly(applier, redis_db, queue):
+    applier.lock_wait_seconds = 0.1
+    with redis_db.lock(LOCK_KEY.format(35436), timeout=5):
+        assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:busy"
+    [(job, delay)] = scheduled(queue)
+    assert jobs.BUSY_DELAY_SECONDS - 1 <= delay <= jobs.BUSY_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+
+
+def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog):
+    api.put(TICKET_URL, status=429, headers={"Retry-After": "5"})
+    with caplog.at_level(logging.INFO, logger="escalator"):
+        jobs.run(applier, queue, CREATED.to_job())
+    assert "worker.job.rescheduled ticket=35436" in caplog.text and "reason=rate_limited attempt=1" in caplog.text
+    assert "URGENT" not in caplog.text

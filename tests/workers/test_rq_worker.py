@@ -1,0 +1,65 @@
+"""The job as RQ runs it: by dotted name, JSON-serialized, settings from the environment, the
+real policy engine, and HTTP to the stub Zendesk."""
+import pytest
+from rq import SimpleWorker
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+
+from app.queueing import JOB_FUNCTION, job_options
+from tests.openapi import validate_request
+from tests.stub_zendesk import StubZendesk
+from tests.zendesk.factories import event
+from workers.jobs import MAX_OUTAGE_ATTEMPTS
+
+pytestmark = pytest.mark.redis
+
+CREATED = event("ticket_created__urgent_outage")
+
+
+@pytest.fixture
+def stub(monkeypatch, queue):
+    with StubZendesk() as server:
+        monkeypatch.setenv("ZENDESK_BASE_URL", server.url)
+        monkeypatch.setenv("ZENDESK_OAUTH_TOKEN", "stub-token")
+        monkeypatch.setenv("ESCALATOR_QUEUE", queue.name)
+        for name in ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ESCALATOR_POLICY",
+                     "ZENDESK_REQUESTS_PER_MINUTE"):
+            monkeypatch.delenv(name, raising=False)
+        yield server
+
+
+def work(queue) -> None:
+    SimpleWorker([queue], connection=queue.connection, serializer=JSONSerializer).work(burst=True)
+
+
+def test_an_urgent_ticket_gets_one_put_through_a_real_worker(stub, queue):
+    stub.seed_ticket({"id": 35436, "updated_at": "2026-11-27T15:00:00Z"})
+    job = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), job_id=CREATED.job_id, **job_options())
+    work(queue)
+
+    assert job.return_value() == "updated"
+    [put] = stub.requests(method="PUT")
+    validate_request("PUT", "/api/v2/tickets/{ticket_id}", put["body"])
+    ticket = stub.ticket(35436)
+    assert ticket["priority"] == "urgent"
+    assert {"urgency_urgent", "category_incident"} <= set(ticket["tags"])
+    [note] = ticket["comments"]
+    assert note["public"] is False and note["body"]
+
+    again = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), **job_options())
+    work(queue)
+    assert again.return_value() == "duplicate"
+    assert len(stub.requests(method="PUT")) == 1
+
+
+def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stub, queue):
+    stub.script("/api/v2/tickets/35436", status=500, times=2, method="PUT")
+    first = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), **job_options())
+    last = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), attempt=MAX_OUTAGE_ATTEMPTS - 1, **job_options())
+    work(queue)
+
+    assert first.return_value() == "rescheduled:unavailable"
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == [f"{CREATED.job_id}-retry1"]
+    assert FailedJobRegistry(queue=queue).get_job_ids() == [last.id]
+    last.refresh()
+    assert "GaveUp: unavailable after 5 attempts" in last.latest_result().exc_string

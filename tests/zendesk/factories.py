@@ -1,0 +1,106 @@
+"""Test helpers shared by tests/zendesk and tests/workers: policy config, decisions, events.
+
+`FakeDecide` stands in for the policy engine (app.policy.decide) with a few obvious rules, so
+the worker's tests do not depend on the engine's wording; tests through the real engine live in
+tests/workers/test_with_policy_engine.py.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Decision, TicketText
+from app.webhooks.events import TicketEvent, parse_event
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zendesk"
+BASE_URL = "https://acme.zendesk.com"
+INTEGRATION_USER_ID = 900001
+URGENCY_FIELD, CATEGORY_FIELD, DUE_FIELD, AFTER_HOURS_FIELD = 101, 102, 103, 104
+
+
+@dataclass(frozen=True)
+class ZendeskConfig:
+    """The shape of `policy.zendesk` the worker reads."""
+
+    urgency_field_id: int = URGENCY_FIELD
+    category_field_id: int = CATEGORY_FIELD
+    response_due_field_id: int = DUE_FIELD
+    response_due_field_type: str = "date"
+    after_hours_field_id: int = AFTER_HOURS_FIELD
+
+
+@dataclass(frozen=True)
+class FakeTags:
+    category_prefix: str = "category_"
+
+
+@dataclass(frozen=True)
+class FakePolicy:
+    """The parts of app.policy.Policy the worker reads itself."""
+
+    zendesk: ZendeskConfig = field(default_factory=ZendeskConfig)
+    tags: FakeTags = field(default_factory=FakeTags)
+
+
+NO_FIELDS = ZendeskConfig(0, 0, 0, "date", 0)
+
+
+def decision(urgency: str = URGENT, category: str = "incident", *, after_hours: bool = False,
+             priority: str | None = "urgent", tags: tuple[str, ...] | None = None,
+             due: datetime | None = datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc),
+             explanation: str = "Escalated to urgent: the subject says URGENT.") -> Decision:
+    if tags is None:
+        tags = (f"urgency_{urgency}", f"category_{category}") if urgency != NONE else ()
+    return Decision(urgency=urgency, near_miss=False, category=category, after_hours=after_hours,
+                    on_call=False, priority=priority, tags=tags, response_due_at=due,
+                    explanation=explanation)
+
+
+class FakeDecide:
+    """`decide(text, policy)`: "urgent" -> urgent, "time sensitive" -> time_sensitive, else none.
+
+    Category: the ticket's known one, else "incident". Due: received + 2 h / + 4 h. Every call's
+    TicketText is kept in `calls`.
+    """
+
+    def __init__(self):
+        self.calls: list[TicketText] = []
+
+    def __call__(self, text: TicketText, policy) -> Decision:
+        self.calls.append(text)
+        words = (text.subject + " " + text.body if text.event == "created" else text.body).lower()
+        category = text.known_category or "incident"
+        if "urgent" in words:
+            return decision(URGENT, category, priority="urgent", due=text.received_at + timedelta(hours=2),
+                            explanation=f"Escalated to urgent ({category}).")
+        if "time sensitive" in words:
+            return decision(TIME_SENSITIVE, category, priority="high",
+                            due=text.received_at + timedelta(hours=4),
+                            explanation=f"Marked time sensitive ({category}).")
+        return decision(NONE, category, priority=None, due=None, explanation="No urgency found.")
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def event(name: str) -> TicketEvent:
+    """The TicketEvent the webhook endpoint makes from a fixture body."""
+    return parse_event(fixture(name))
+
+
+def api_ticket(ticket_id: int = 35436, **changes) -> dict:
+    """A `GET /api/v2/tickets/{id}` ticket object."""
+    ticket = {
+        "id": ticket_id, "url": f"{BASE_URL}/api/v2/tickets/{ticket_id}.json",
+        "subject": "URGENT: API returning 503", "description": "Since 9:40 all calls fail.",
+        "priority": "normal", "status": "open", "type": "incident", "tags": ["enterprise"],
+        "custom_fields": [{"id": URGENCY_FIELD, "value": None}, {"id": CATEGORY_FIELD, "value": None},
+                          {"id": DUE_FIELD, "value": None}, {"id": AFTER_HOURS_FIELD, "value": False}],
+        "requester_id": 20978392, "created_at": "2026-11-27T15:00:00Z",
+        "updated_at": "2026-11-30T16:00:01Z",
+    }
+    ticket.update(changes)
+    return ticket

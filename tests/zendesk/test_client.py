@@ -1,0 +1,192 @@
+import base64
+import json
+import logging
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from app import __version__
+from app.settings import Settings
+from app.zendesk import (
+    AuthFailed,
+    Conflict,
+    DryRunZendesk,
+    NotFound,
+    RateLimited,
+    Unprocessable,
+    ZendeskClient,
+    ZendeskError,
+    ZendeskUnavailable,
+    make_zendesk,
+)
+from tests.openapi import validate_request
+from tests.zendesk.factories import BASE_URL, api_ticket
+
+TOKEN = "oauth-secret-token-value"
+
+
+@pytest.fixture
+def api():
+    with responses.RequestsMock() as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def client():
+    return ZendeskClient(BASE_URL, oauth_token=TOKEN)
+
+
+def comment(comment_id, author_id, public=True, body="It is urgent."):
+    return {"id": comment_id, "type": "Comment", "author_id": author_id, "body": body,
+            "html_body": f"<p>{body}</p>", "public": public, "created_at": "2026-11-30T16:00:00Z"}
+
+
+def users(*pairs):
+    return [{"id": user_id, "name": "x", "role": role} for user_id, role in pairs]
+
+
+def test_get_ticket_sends_bearer_token_user_agent_and_timeouts(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/35436", json={"ticket": api_ticket()})
+    assert client.get_ticket(35436)["priority"] == "normal"
+    sent = api.calls[0].request
+    assert sent.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert sent.headers["User-Agent"] == f"escalator/{__version__} (+https://github.com/escalator)"
+    assert sent.req_kwargs["timeout"] == (3.05, 10.0)
+
+
+def test_api_token_uses_basic_auth_with_email_slash_token(api):
+    api.get(f"{BASE_URL}/api/v2/users/me", json={"user": {"id": 900001, "role": "admin"}})
+    me = ZendeskClient(BASE_URL + "/", email="bot@acme.test", api_token="abc123").me()
+    assert me["id"] == 900001
+    expected = base64.b64encode(b"bot@acme.test/token:abc123").decode()
+    assert api.calls[0].request.headers["Authorization"] == f"Basic {expected}"
+
+
+def test_client_needs_credentials():
+    with pytest.raises(ValueError):
+        ZendeskClient(BASE_URL)
+
+
+def test_comment_with_author_is_one_read_with_users_sideloaded(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments",
+            match=[matchers.query_param_matcher({"include": "users", "per_page": "100"})],
+            json={"comments": [comment(1, 235323), comment(2, 20978392)],
+                  "users": users((235323, "agent"), (20978392, "end-user")), "next_page": None})
+    found = client.get_comment_with_author(35436, 2)
+    assert found == {"id": 2, "body": "It is urgent.", "html_body": "<p>It is urgent.</p>", "is_public": True,
+                     "author_id": 20978392, "author_role": "end-user", "author_is_staff": False,
+                     "created_at": "2026-11-30T16:00:00Z"}
+    assert len(api.calls) == 1
+
+
+def test_comment_by_an_agent_or_unknown_author_counts_as_staff(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments",
+            json={"comments": [comment(1, 235323), comment(2, 777)], "users": users((235323, "agent"))})
+    assert client.get_comment_with_author(35436, 1)["author_is_staff"] is True
+    assert client.get_comment_with_author(35436, 2)["author_is_staff"] is True
+
+
+def test_comment_beyond_the_first_page_is_read_newest_first(api, client):
+    url = f"{BASE_URL}/api/v2/tickets/35436/comments"
+    api.get(url, match=[matchers.query_param_matcher({"include": "users", "per_page": "100"})],
+            json={"comments": [comment(1, 5)], "users": users((5, "end-user")), "next_page": url + "?page=2"})
+    api.get(url, match=[matchers.query_param_matcher({"include": "users", "per_page": "100", "sort_order": "desc"})],
+            json={"comments": [comment(250, 5)], "users": users((5, "end-user")), "next_page": url + "?page=2"})
+    assert client.get_comment_with_author(35436, 250)["author_role"] == "end-user"
+    assert len(api.calls) == 2
+
+
+def test_missing_comment_is_none(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments", json={"comments": [], "users": [], "next_page": None})
+    assert client.get_comment_with_author(35436, 9) is None
+
+
+def test_update_ticket_puts_the_body_as_json(api, client):
+    body = {"ticket": {"priority": "urgent", "comment": {"body": "note", "public": False},
+                       "safe_update": True, "updated_stamp": "2026-11-27T15:00:00Z"}}
+    api.put(f"{BASE_URL}/api/v2/tickets/35436", json={"ticket": api_ticket(priority="urgent"), "audit": {}})
+    client.update_ticket(35436, body)
+    assert json.loads(api.calls[0].request.body) == body
+    assert api.calls[0].request.headers["Content-Type"] == "application/json"
+    validate_request("PUT", "/api/v2/tickets/{ticket_id}", body)
+
+
+@pytest.mark.parametrize("status, error", [
+    (401, AuthFailed), (403, AuthFailed), (404, NotFound), (409, Conflict), (422, Unprocessable),
+    (500, ZendeskUnavailable), (502, ZendeskUnavailable), (503, ZendeskUnavailable), (400, ZendeskError),
+])
+def test_statuses_map_to_typed_errors(api, client, status, error):
+    api.put(f"{BASE_URL}/api/v2/tickets/1", status=status,
+            json={"error": "RecordInvalid", "details": {"base": [{"description": "customer words"}]}})
+    with pytest.raises(error) as raised:
+        client.update_ticket(1, {"ticket": {}})
+    assert raised.value.status == status
+    assert "customer words" not in str(raised.value)
+    assert str(raised.value).startswith(f"PUT /api/v2/tickets/1: {status}")
+
+
+def test_429_carries_retry_after(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/1", status=429, headers={"Retry-After": "7"}, body="Too many")
+    with pytest.raises(RateLimited) as raised:
+        client.get_ticket(1)
+    assert raised.value.retry_after == 7.0
+
+
+def test_429_without_retry_after_waits_a_minute(api, client):
+    api.get(f"{BASE_URL}/api/v2/tickets/1", status=429)
+    with pytest.raises(RateLimited) as raised:
+        client.get_ticket(1)
+    assert raised.value.retry_after == 60.0
+
+
+@pytest.mark.parametrize("failure", [requests.ConnectTimeout("x"), requests.ReadTimeout("x"),
+                                     requests.ConnectionError("refused")])
+def test_timeouts_and_connection_errors_are_unavailable(api, client, failure):
+    api.get(f"{BASE_URL}/api/v2/tickets/1", body=failure)
+    with pytest.raises(ZendeskUnavailable):
+        client.get_ticket(1)
+
+
+def test_credentials_and_comment_text_are_never_logged(api, caplog):
+    caplog.set_level(logging.DEBUG, logger="escalator")
+    client = ZendeskClient(BASE_URL, email="bot@acme.test", api_token="s3cr3t-api-token")
+    api.put(f"{BASE_URL}/api/v2/tickets/1", json={"ticket": {}})
+    api.get(f"{BASE_URL}/api/v2/tickets/2", status=500)
+    client.update_ticket(1, {"ticket": {"comment": {"body": "customer secret words", "public": False}}})
+    with pytest.raises(ZendeskUnavailable):
+        client.get_ticket(2)
+    assert "PUT" in caplog.text
+    for secret in ("s3cr3t-api-token", "customer secret words"):
+        assert secret not in caplog.text
+    assert "s3cr3t" not in repr(client)
+
+
+def test_throttle_runs_before_every_request(api):
+    seen = []
+    client = ZendeskClient(BASE_URL, oauth_token=TOKEN, throttle=lambda: seen.append(len(api.calls)))
+    api.get(f"{BASE_URL}/api/v2/tickets/1", json={"ticket": api_ticket(1)})
+    client.get_ticket(1)
+    client.get_ticket(1)
+    assert seen == [0, 1]
+
+
+def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
+    caplog.set_level(logging.INFO, logger="escalator.zendesk.dry_run")
+    dry = DryRunZendesk()
+    body = {"ticket": {"priority": "urgent", "comment": {"body": "Escalated.", "public": False}}}
+    assert dry.get_ticket(1) is None
+    assert dry.get_comment_with_author(1, 2) is None
+    assert dry.me() is None
+    dry.update_ticket(35436, body)
+    put = [r for r in caplog.records if "PUT" in r.getMessage()]
+    assert put[0].name == "escalator.zendesk.dry_run"
+    assert put[0].getMessage() == ("zendesk.dry_run.request PUT /api/v2/tickets/35436 body="
+                                   + json.dumps(body, sort_keys=True))
+
+
+def test_make_zendesk_picks_dry_run_without_an_account():
+    assert isinstance(make_zendesk(Settings()), DryRunZendesk)
+    real = make_zendesk(Settings(zendesk_subdomain="acme", zendesk_oauth_token=TOKEN))
+    assert isinstance(real, ZendeskClient) and real.base_url == "https://acme.zendesk.com"

@@ -1,0 +1,1 @@
+"""RQ jobs: the worker side of escalator (see docs/worker.md)."""
