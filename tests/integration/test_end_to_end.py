@@ -1,0 +1,281 @@
+"""End to end: signed webhooks into gunicorn, a real `rq` worker process, a stub Zendesk.
+
+Both processes run the Procfile's commands against a real Redis server. The assertions are on
+what the stub Zendesk received: one PUT per escalation, none for duplicates, no-ops and our own
+echoes, and the right priority, tags and note, also when Zendesk answers 429, 409, 500 or hangs.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import time
+import uuid
+
+import pytest
+import redis
+import requests
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq.serializers import JSONSerializer
+
+from app.queueing import make_queue
+from app.webhooks.signing import signed_headers
+from tests.helpers import SAMPLES, free_port, load_json
+from tests.openapi import validate_request
+from tests.processes import Process, procfile_command, process_env
+from tests.stub_zendesk import INTEGRATION_USER_ID, StubZendesk
+
+pytestmark = [pytest.mark.redis, pytest.mark.e2e]
+
+SECRET = "e2e-signing-secret"
+UPDATED_AT = "2026-11-27T15:00:00Z"
+WAIT_SECONDS = 40
+
+
+class Stack:
+    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, worker: Process):
+        self.base_url = base_url
+        self.stub = stub
+        self.redis = connection
+        self.worker = worker
+        self.queue = make_queue(connection, "escalator")
+
+    def deliver(self, body: dict) -> dict:
+        raw = json.dumps(body).encode()
+        response = requests.post(self.base_url + "/webhooks/zendesk", data=raw,
+                                 headers=signed_headers(SECRET, raw), timeout=10)
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    def job_result(self, job_id: str) -> str:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            job = Job.fetch(job_id, connection=self.redis, serializer=JSONSerializer)
+            status = job.get_status()
+            if status == "finished":
+                return job.return_value()
+            if status == "failed":
+                return "failed"
+            time.sleep(0.1)
+        raise TimeoutError(f"job {job_id} did not finish:\n{self.worker.output()[-3000:]}")
+
+    def puts(self, ticket_id: int) -> list[dict]:
+        return self.stub.requests(method="PUT", path=f"/api/v2/tickets/{ticket_id}")
+
+    def wait_for_successful_put(self, ticket_id: int) -> list[dict]:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            puts = self.puts(ticket_id)
+            if any(p["status"] == 200 for p in puts):
+                return puts
+            time.sleep(0.1)
+        raise TimeoutError(f"no successful PUT for ticket {ticket_id}:\n{self.worker.output()[-3000:]}")
+
+    def notes(self, ticket_id: int) -> list[dict]:
+        return [c for c in self.stub.ticket(ticket_id)["comments"] if c["author_id"] == INTEGRATION_USER_ID]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, redis_test_url):
+    logs = tmp_path_factory.mktemp("e2e")
+    connection = redis.Redis.from_url(redis_test_url)
+    connection.flushdb()
+    stub = StubZendesk().start()
+    port = free_port()
+    env = process_env(PORT=str(port), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET=SECRET,
+                      ZENDESK_BASE_URL=stub.url, ZENDESK_OAUTH_TOKEN="e2e-oauth-token",
+                      ZENDESK_REQUESTS_PER_MINUTE="600", WEB_CONCURRENCY="2")
+    web = Process(procfile_command("web"), env, logs / "web.log")
+    worker = Process(procfile_command("worker"), env, logs / "worker.log")
+    try:
+        web.wait_for_url(f"http://127.0.0.1:{port}/healthz")
+        worker.wait_for_output("Listening on")
+        yield Stack(f"http://127.0.0.1:{port}", stub, connection, worker)
+    finally:
+        worker.stop()
+        web.stop()
+        stub.stop()
+        connection.flushdb()
+
+
+def created(ticket_id: int, subject: str, description: str, *, time_utc: str = "2026-11-27T15:00:00Z",
+            priority: str | None = None, tags: tuple[str, ...] = ()) -> dict:
+    body = copy.deepcopy(load_json(SAMPLES / "ticket_created__urgent_incident.json"))
+    body["id"] = str(uuid.uuid4())
+    body["time"] = time_utc
+    body["subject"] = f"zen:ticket:{ticket_id}"
+    body["detail"].update(id=str(ticket_id), subject=subject, description=description, priority=priority,
+                          tags=list(tags), created_at=time_utc, updated_at=UPDATED_AT)
+    return body
+
+
+def comment(ticket_id: int, text: str, *, author_id: int = 9001, is_staff: bool = False, public: bool = True,
+            priority: str | None = None, tags: tuple[str, ...] = (), actor_id: int | None = None) -> dict:
+    body = copy.deepcopy(load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json"))
+    body["id"] = str(uuid.uuid4())
+    body["time"] = "2026-11-30T16:00:00Z"  # Monday 11:00 ET, business hours
+    body["subject"] = f"zen:ticket:{ticket_id}"
+    body["detail"].update(id=str(ticket_id), priority=priority, tags=list(tags), updated_at=UPDATED_AT,
+                          actor_id=str(actor_id or author_id))
+    body["event"]["comment"].update(id=str(ticket_id * 1000 + 1), body=text, html_body="", is_public=public,
+                                    author={"id": str(author_id), "is_staff": is_staff, "name": "x"})
+    return body
+
+
+def seed(stack: Stack, ticket_id: int, **fields) -> None:
+    stack.stub.seed_ticket({"id": ticket_id, "updated_at": UPDATED_AT, **fields})
+
+
+def test_urgent_ticket_gets_exactly_one_update_with_everything(stack):
+    seed(stack, 8101, subject="URGENT: API returning 503")
+    answer = stack.deliver(created(8101, "URGENT: API returning 503", "since 9:40 all calls fail"))
+
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [put] = stack.puts(8101)
+    ticket = put["body"]["ticket"]
+    assert ticket["priority"] == "urgent"
+    assert set(ticket["additional_tags"]) == {"urgency_urgent", "category_incident"}
+    assert ticket["comment"]["public"] is False
+    assert '"URGENT" in the subject' in ticket["comment"]["body"]
+    assert "2026-11-27T17:00:00Z" in ticket["comment"]["body"]
+    assert ticket["safe_update"] is True and ticket["updated_stamp"] == UPDATED_AT
+    validate_request("PUT", "/api/v2/tickets/{ticket_id}", put["body"])
+    assert stack.stub.ticket(8101)["priority"] == "urgent"
+
+
+def test_redelivered_webhook_makes_no_second_update(stack):
+    seed(stack, 8102)
+    body = created(8102, "Urgent: dashboard down", "The dashboard is not loading.")
+    first = stack.deliver(body)
+    assert stack.job_result(first["job_id"]) == "updated"
+
+    again = stack.deliver(body)
+    assert again == {"status": "duplicate", "job_id": first["job_id"]}
+    # The same comment under a new event id (the other webhook kind, or a replay) is a duplicate too.
+    body["id"] = str(uuid.uuid4())
+    assert stack.job_result(stack.deliver(body)["job_id"]) == "duplicate"
+    assert len(stack.puts(8102)) == 1
+    assert len(stack.notes(8102)) == 1
+
+
+def test_after_hours_fraud_attack_pages_on_call(stack):
+    seed(stack, 8103)
+    answer = stack.deliver(created(8103, "Urgent - fraud attack", "hundreds of fraudulent applications approved",
+                                   time_utc="2026-11-28T07:30:00Z"))
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [put] = stack.puts(8103)
+    assert set(put["body"]["ticket"]["additional_tags"]) == {
+        "urgency_urgent", "category_fraud_attack", "after_hours", "on_call_paged"}
+
+
+def test_nothing_to_change_makes_no_call(stack):
+    seed(stack, 8104, priority="urgent", tags=["urgency_urgent", "category_incident"])
+    answer = stack.deliver(comment(8104, "Still urgent: the API is down.", priority="URGENT",
+                                   tags=("urgency_urgent", "category_incident")))
+    assert stack.job_result(answer["job_id"]) == "noop"
+    assert stack.puts(8104) == []
+
+
+def test_not_urgent_comment_changes_nothing(stack):
+    seed(stack, 8105, priority="normal")
+    answer = stack.deliver(comment(8105, "This is not urgent, just following up.", priority="NORMAL"))
+    assert stack.job_result(answer["job_id"]) == "noop"
+    assert stack.puts(8105) == []
+
+
+def test_our_own_note_and_agent_comments_are_dropped(stack):
+    seed(stack, 8106)
+    own_note = comment(8106, "Urgency: urgent, found \"URGENT\"...", author_id=INTEGRATION_USER_ID,
+                       is_staff=True, public=False)
+    agent = comment(8106, "If this is urgent, say so.", author_id=9100, is_staff=True)
+    agent["event"]["comment"]["id"] = "8106002"
+
+    assert stack.job_result(stack.deliver(own_note)["job_id"]) == "ignored:own_update"
+    assert stack.job_result(stack.deliver(agent)["job_id"]) == "ignored:agent_comment"
+    assert stack.puts(8106) == []
+
+
+def test_time_sensitive_comment_never_lowers_an_urgent_ticket(stack):
+    seed(stack, 8107, priority="urgent", tags=["urgency_urgent", "category_workflow_update"])
+    answer = stack.deliver(comment(8107, "Time-sensitive: please change the journey threshold.",
+                                   priority="URGENT", tags=("urgency_urgent", "category_workflow_update")))
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [put] = stack.puts(8107)
+    assert "priority" not in put["body"]["ticket"]
+    assert put["body"]["ticket"]["additional_tags"] == ["urgency_time_sensitive"]
+    assert stack.stub.ticket(8107)["priority"] == "urgent"
+
+
+def test_rate_limited_update_is_retried_after_retry_after(stack):
+    seed(stack, 8108)
+    stack.stub.script("/api/v2/tickets/8108", method="PUT", status=429, retry_after=1)
+    answer = stack.deliver(comment(8108, "URGENT: webhooks stopped working"))
+
+    assert stack.job_result(answer["job_id"]) == "rescheduled:rate_limited"
+    puts = stack.wait_for_successful_put(8108)
+    assert [p["status"] for p in puts] == [429, 200]
+    assert len(stack.notes(8108)) == 1
+
+
+def test_conflict_rereads_the_ticket_and_decides_again(stack):
+    seed(stack, 8109)
+    stack.stub.script("/api/v2/tickets/8109", method="PUT", status=409)
+    answer = stack.deliver(comment(8109, "URGENT: SDK errors everywhere"))
+
+    assert stack.job_result(answer["job_id"]) == "updated"
+    assert [p["status"] for p in stack.puts(8109)] == [409, 200]
+    assert stack.stub.requests(method="GET", path="/api/v2/tickets/8109")
+
+
+def test_server_error_is_retried_with_backoff(stack):
+    seed(stack, 8110)
+    stack.stub.script("/api/v2/tickets/8110", method="PUT", status=500)
+    answer = stack.deliver(comment(8110, "urgent: API outage"))
+
+    assert stack.job_result(answer["job_id"]) == "rescheduled:unavailable"
+    assert [p["status"] for p in stack.wait_for_successful_put(8110)] == [500, 200]
+    assert len(stack.notes(8110)) == 1
+
+
+def test_hanging_zendesk_times_out_and_the_retry_writes_no_second_note(stack):
+    # The stub applies the hung update after the client gave up, as a slow Zendesk would; the
+    # retry's safe update then conflicts, re-reads, and finds nothing left to do.
+    seed(stack, 8111)
+    stack.stub.script("/api/v2/tickets/8111", method="PUT", hang=11)
+    answer = stack.deliver(comment(8111, "URGENT: dashboard unavailable"))
+
+    assert stack.job_result(answer["job_id"]) == "rescheduled:unavailable"
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(stack.puts(8111)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    assert stack.stub.ticket(8111)["priority"] == "urgent"
+    assert len(stack.notes(8111)) == 1
+
+
+def test_trigger_webhook_reads_the_comment_with_its_author(stack):
+    seed(stack, 8112, subject="Webhooks", description="Webhooks are late.")
+    stack.stub.seed_comment(8112, {"id": 8112001, "body": "URGENT: no webhooks since 9:00, all 503",
+                                   "public": True, "created_at": "2026-11-30T16:00:00Z"},
+                            {"id": 9001, "name": "Dana", "role": "end-user"})
+    body = load_json(SAMPLES / "trigger__comment.json") | {"ticket_id": "8112", "comment_id": "8112001"}
+    answer = stack.deliver(body)
+
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [read] = stack.stub.requests(method="GET", path="/api/v2/tickets/8112/comments")
+    assert read["query"].get("include") == "users"
+    [put] = stack.puts(8112)
+    assert put["body"]["ticket"]["priority"] == "urgent"
+
+
+def test_refused_credentials_fail_the_job_visibly(stack):
+    seed(stack, 8113)
+    stack.stub.script("/api/v2/tickets/8113", method="PUT", status=401)
+    answer = stack.deliver(comment(8113, "URGENT: locked out of the dashboard"))
+
+    assert stack.job_result(answer["job_id"]) == "failed"
+    failed = FailedJobRegistry(queue=stack.queue)
+    assert answer["job_id"] in failed.get_job_ids()
+    job = Job.fetch(answer["job_id"], connection=stack.redis, serializer=JSONSerializer)
+    assert "AuthFailed" in job.latest_result().exc_string
+    assert "worker.zendesk.auth_failed" in stack.worker.output()
