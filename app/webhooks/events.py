@@ -11,6 +11,7 @@ ignored by the endpoint.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Callable
 
 from app.webhooks.trigger_body import TRIGGER_EVENTS
@@ -71,7 +72,7 @@ def parse_event(body: Any) -> TicketEvent | None:
     if not isinstance(body, dict):
         raise InvalidEvent(["(a JSON object)"], "body must be a JSON object")
     if "type" in body:
-        handler = EVENT_HANDLERS.get(str(body["type"]))
+        handler = EVENT_HANDLERS.get(body["type"]) if isinstance(body["type"], str) else None
         if handler is None:
             return None
         return handler(body)
@@ -87,7 +88,7 @@ def event_type_of(body: Any) -> str:
 
 
 def _require(body: dict, paths: list[str]) -> None:
-    missing = [p for p in paths if _dig(body, p) in (None, "")]
+    missing = [p for p in paths if _dig(body, p) in (None, "") or isinstance(_dig(body, p), (dict, list))]
     if missing:
         raise InvalidEvent(missing)
 
@@ -111,6 +112,22 @@ def _as_id(value: Any, name: str) -> int:
     return number
 
 
+def _as_time(value: Any, name: str) -> str:
+    """An ISO 8601 time with a zone, as sent (Zendesk's nanoseconds trimmed to micro)."""
+    text = str(value).strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidEvent([name], "not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        raise InvalidEvent([name], "not an ISO 8601 time with a zone")
+    return text
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def _optional_id(value: Any) -> int | None:
     try:
         return int(str(value).strip()) if value not in (None, "") else None
@@ -119,15 +136,15 @@ def _optional_id(value: Any) -> int | None:
 
 
 def _ticket_snapshot(detail: dict) -> dict:
-    priority = detail.get("priority")
+    tags = detail.get("tags")
     return {
-        "subject": detail.get("subject") or "",
-        "description": detail.get("description") or "",
-        "priority": priority.lower() if isinstance(priority, str) and priority else None,
-        "status": (detail.get("status") or "").lower() or None,
-        "tags": list(detail.get("tags") or []),
-        "created_at": detail.get("created_at"),
-        "updated_at": detail.get("updated_at"),
+        "subject": _text(detail.get("subject")),
+        "description": _text(detail.get("description")),
+        "priority": _text(detail.get("priority")).lower() or None,
+        "status": _text(detail.get("status")).lower() or None,
+        "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
+        "created_at": _text(detail.get("created_at")) or None,
+        "updated_at": _text(detail.get("updated_at")) or None,
     }
 
 
@@ -140,18 +157,19 @@ def _envelope(body: dict, kind: str, extra: list[str] = ()) -> TicketEvent:
         author = raw_comment.get("author") or {}
         comment = {
             "id": _as_id(raw_comment.get("id"), "event.comment.id"),
-            "body": raw_comment.get("body") or "",
-            "html_body": raw_comment.get("html_body") or "",
-            "is_public": bool(raw_comment.get("is_public")),
-            "author_id": _optional_id(author.get("id")),
-            "author_is_staff": bool(author.get("is_staff")),
+            "body": _text(raw_comment.get("body")),
+            "html_body": _text(raw_comment.get("html_body")),
+            "is_public": raw_comment.get("is_public") is True,
+            "author_id": _as_id(author.get("id"), "event.comment.author.id"),
+            # Anything but an explicit false is treated as staff: the policy reads end users only.
+            "author_is_staff": author.get("is_staff") is not False,
         }
     return TicketEvent(
         event_id=str(body["id"]),
         kind=kind,
         source="event",
         ticket_id=_as_id(detail.get("id"), "detail.id"),
-        occurred_at=str(body["time"]),
+        occurred_at=_as_time(body["time"], "time"),
         actor_id=_optional_id(detail.get("actor_id")),
         ticket=_ticket_snapshot(detail),
         comment=comment,
@@ -191,9 +209,9 @@ def _from_trigger_body(body: dict) -> TicketEvent:
             kind=COMMENT,
             source="trigger",
             ticket_id=ticket_id,
-            occurred_at=str(body["updated_at"]),
+            occurred_at=_as_time(body["updated_at"], "updated_at"),
             actor_id=_optional_id(body.get("current_user_id")),
-            actor_role=(body.get("current_user_role") or None),
+            actor_role=_text(body.get("current_user_role")) or None,
             comment={"id": comment_id},
         )
     _require(body, ["created_at"])
@@ -202,7 +220,7 @@ def _from_trigger_body(body: dict) -> TicketEvent:
         kind=CREATED,
         source="trigger",
         ticket_id=ticket_id,
-        occurred_at=str(body["created_at"]),
+        occurred_at=_as_time(body["created_at"], "created_at"),
         actor_id=_optional_id(body.get("current_user_id")),
-        actor_role=(body.get("current_user_role") or None),
+        actor_role=_text(body.get("current_user_role")) or None,
     )

@@ -1,0 +1,136 @@
+"""Parsing webhook bodies: Zendesk's documented payloads, trigger bodies, and anything at all."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from app.webhooks.events import COMMENT, CREATED, EVENT_HANDLERS, InvalidEvent, TicketEvent, parse_event
+from app.webhooks.trigger_body import trigger_body, trigger_body_text
+from tests.helpers import SAMPLES, load_json
+
+REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "zendesk"
+
+
+def test_documented_ticket_created_payload():
+    event = parse_event(load_json(REFERENCE / "ticket_created__documented_example.json"))
+    assert event.kind == CREATED and event.source == "event"
+    assert event.ticket_id == 5158
+    assert event.event_id == "cbe4028c-7239-495d-b020-f22348516046"
+    assert event.ticket["priority"] == "high"  # Zendesk sends HIGH
+    assert event.ticket["tags"] == ["mobile", "login"]
+    assert event.occurred_at == "2025-01-08T10:12:07.672717030Z"
+
+
+def test_captured_private_note_payload():
+    event = parse_event(load_json(REFERENCE / "ticket_comment_added__private_note_captured.json"))
+    assert event.kind == COMMENT
+    assert event.comment["is_public"] is False
+    assert event.comment["author_id"] == 58789189659033
+    assert event.comment["author_is_staff"] is False
+    assert event.actor_id == 58789189659033
+
+
+def test_job_round_trip():
+    event = parse_event(load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json"))
+    assert TicketEvent.from_job(json.loads(json.dumps(event.to_job()))) == event
+
+
+def test_job_id_is_safe_and_derived_from_the_event():
+    event = parse_event(load_json(SAMPLES / "trigger__comment.json"))
+    assert event.job_id == "zendesk-trigger-7009-60000000000009"
+
+
+def test_unknown_type_is_none_and_handled_types_are_listed():
+    assert parse_event({"type": "zen:event-type:ticket.merged"}) is None
+    assert sorted(EVENT_HANDLERS) == [
+        "zen:event-type:ticket.comment_added",
+        "zen:event-type:ticket.created",
+        "zen:event-type:ticket.status_changed",
+    ]
+
+
+def test_missing_author_staff_flag_counts_as_staff():
+    body = load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json")
+    del body["event"]["comment"]["author"]["is_staff"]
+    assert parse_event(body).comment["author_is_staff"] is True
+
+
+@pytest.mark.parametrize("field, value", [("time", "yesterday"), ("time", "2026-11-27T15:00:00")])
+def test_event_time_must_be_iso_with_zone(field, value):
+    body = load_json(SAMPLES / "ticket_created__urgent_incident.json")
+    body[field] = value
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body)
+    assert caught.value.missing == [field]
+
+
+def test_unrendered_trigger_placeholder_is_refused():
+    body = load_json(SAMPLES / "trigger__comment.json")
+    body["updated_at"] = "{{ticket.updated_at_with_timestamp}}"
+    with pytest.raises(InvalidEvent, match="ISO 8601"):
+        parse_event(body)
+
+
+def test_trigger_template_has_ids_and_times_only():
+    for event in ("created", "comment"):
+        template = trigger_body(event)
+        assert template["event"] == event
+        assert all(v.startswith("{{") or k == "event" for k, v in template.items())
+        assert "latest_comment}}" not in trigger_body_text(event)  # no free text
+    assert "comment_id" in trigger_body("comment") and "comment_id" not in trigger_body("created")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _mutated(sample: dict, data) -> dict:
+    body = json.loads(json.dumps(sample))
+    target = body
+    path = data.draw(st.lists(st.sampled_from(["detail", "event", "comment", "author", "id", "time", "tags",
+                                               "subject", "body", "ticket_id", "comment_id", "updated_at"]),
+                              min_size=1, max_size=3))
+    for key in path[:-1]:
+        nxt = target.get(key) if isinstance(target, dict) else None
+        if not isinstance(nxt, dict):
+            break
+        target = nxt
+    if isinstance(target, dict):
+        target[path[-1]] = data.draw(json_values)
+    return body
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), sample=st.sampled_from(sorted(p.name for p in SAMPLES.glob("*.json"))))
+def test_any_body_parses_to_a_well_typed_event_or_a_clear_refusal(data, sample):
+    body = _mutated(load_json(SAMPLES / sample), data)
+    try:
+        event = parse_event(body)
+    except InvalidEvent as error:
+        assert error.missing
+        return
+    if event is None:
+        return
+    assert isinstance(event.ticket_id, int) and event.ticket_id > 0
+    assert isinstance(event.event_id, str) and isinstance(event.occurred_at, str)
+    if event.ticket is not None:
+        assert isinstance(event.ticket["subject"], str) and isinstance(event.ticket["description"], str)
+        assert all(isinstance(t, str) for t in event.ticket["tags"])
+    if event.comment is not None and "body" in event.comment:
+        assert isinstance(event.comment["body"], str) and isinstance(event.comment["author_is_staff"], bool)
+    json.dumps(event.to_job())
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=json_values)
+def test_arbitrary_json_never_raises_anything_but_invalid_event(body):
+    try:
+        parse_event(body)
+    except InvalidEvent:
+        pass
