@@ -33,3 +33,26 @@ def test_job_view(client, post_signed):
     job_id = post_signed(load_json(SAMPLES / "ticket_created__urgent_incident.json")).json["job_id"]
     assert client.get(f"/jobs/{job_id}").json == {"job_id": job_id, "status": "queued"}
     assert client.get("/jobs/nope").status_code == 404
+
+
+def test_metrics_show_job_states_and_results(client, post_signed, queue):
+    from app.metrics import record_job_result
+    from tests.helpers import SAMPLES, load_json
+
+    post_signed(load_json(SAMPLES / "ticket_created__urgent_incident.json"))
+    record_job_result(queue.connection, "updated")
+    record_job_result(queue.connection, "updated")
+    record_job_result(queue.connection, "failed")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'escalator_jobs{state="queued"} 1.0' in text
+    assert 'escalator_jobs{state="failed"} 0.0' in text
+    assert 'escalator_worker_jobs_total{result="updated"} 2.0' in text
+    assert 'escalator_worker_jobs_total{result="failed"} 1.0' in text
+    assert "escalator_redis_up 1.0" in text
+
+
+def test_metrics_say_when_redis_is_down(settings, now):
+    app = create_app(settings, redis_connection=redis.Redis(port=1, socket_connect_timeout=0.2), clock=lambda: now)
+    response = app.test_client().get("/metrics")
+    assert response.status_code == 200
+    assert "escalator_redis_up 0.0" in response.get_data(as_text=True)
