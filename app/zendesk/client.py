@@ -1,6 +1,6 @@
 """A small Zendesk Support API client: one `requests.Session`, typed errors, no secrets in logs.
 
-Only the four calls the worker needs. Every response status maps to one exception in `errors.py`
+Only the five calls the worker needs. Every response status maps to one exception in `errors.py`
 so the worker can decide between retrying, rescheduling, dropping and failing.
 """
 from __future__ import annotations
@@ -87,6 +87,12 @@ class ZendeskClient:
             page = self._request("GET", path, params={**params, "sort_order": "desc"})
             found = _comment_in(page, comment_id)
         return found
+
+    def recent_comments(self, ticket_id: int) -> list[dict]:
+        """The ticket's newest comments (one page, newest first), as Zendesk returns them."""
+        page = self._request("GET", f"/api/v2/tickets/{ticket_id}/comments",
+                             params={"sort_order": "desc", "per_page": COMMENTS_PER_PAGE})
+        return list(page.get("comments") or [])
 
     def me(self) -> dict:
         """The user our credentials act as (the integration user)."""

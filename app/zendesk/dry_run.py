@@ -23,6 +23,10 @@ class DryRunZendesk:
         self._would_send("GET", f"/api/v2/tickets/{ticket_id}/comments?include=users")
         return None
 
+    def recent_comments(self, ticket_id: int) -> None:
+        self._would_send("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc")
+        return None
+
     def me(self) -> None:
         return None
 

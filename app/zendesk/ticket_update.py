@@ -99,6 +99,16 @@ def build_ticket_update(decision: Decision, ticket: TicketState, fields) -> dict
     return {"ticket": changes}
 
 
+def public_reply_update(text: str) -> dict:
+    """The body of the PUT that adds the after-hours public reply: one public comment, nothing
+    else (no safe_update: adding a comment cannot overwrite anyone's change)."""
+    return {"ticket": {"comment": {"body": text, "public": True}}}
+
+
+def adds_tag(body: dict | None, tag: str) -> bool:
+    return body is not None and tag in body["ticket"].get("additional_tags", ())
+
+
 def writes_custom_fields(body: dict | None) -> bool:
     return body is not None and "custom_fields" in body["ticket"]
 

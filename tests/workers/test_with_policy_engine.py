@@ -69,3 +69,181 @@ def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(
     assert "priority" not in body["ticket"] and "custom_fields" not in body["ticket"]
     assert "Priority kept at urgent" in body["ticket"]["comment"]["body"]
     assert "account_access" in body["ticket"]["comment"]["body"]
+
+
+# --- The after-hours public reply (POLICY.md section 4, [after_hours.public_reply]) -----------
+
+import responses  # noqa: E402
+
+from app.policy import load_policy as _load_policy  # noqa: E402
+from workers import jobs  # noqa: E402
+from workers.apply import DONE_KEY, REPLY_KEY  # noqa: E402
+
+NO_FIELDS = ZendeskFields(0, 0, 0, "date", 0)
+SATURDAY_NIGHT = "2026-11-28T07:30:00Z"  # Saturday 02:30 ET
+LOCKED_OUT = "Urgent: I am locked out of my account and cannot log in."
+COMMENTS_URL = f"{TICKET_URL}/comments"
+STAMP = "2026-11-30T16:00:00Z"  # the fixture snapshot's updated_at
+REPLY_TEXT = _load_policy().after_hours.public_reply.text
+NBD_TAGS = ["urgency_urgent", "category_account_access", "after_hours", "next_business_day"]
+
+
+def reply_policy(enabled: bool):
+    policy = _load_policy()
+    reply = replace(policy.after_hours.public_reply, enabled=enabled)
+    return replace(policy, zendesk=NO_FIELDS, after_hours=replace(policy.after_hours, public_reply=reply))
+
+
+@pytest.fixture
+def reply_applier(make_applier, known_integration_user):
+    def make(enabled: bool = True):
+        made = make_applier(policy=reply_policy(enabled))
+        made.decide = decide
+        return made
+    return make
+
+
+def after_hours_locked_out(comment_id=41000000001):
+    base = event("ticket_comment_added__end_user_urgent")
+    return replace(base, occurred_at=SATURDAY_NIGHT, ticket={**base.ticket, "tags": ["enterprise"]},
+                   comment={**base.comment, "id": comment_id, "body": LOCKED_OUT})
+
+
+def assert_main_update(body):
+    update = dict(body["ticket"])
+    note = update.pop("comment")
+    assert note["public"] is False and "account_access" in note["body"]
+    assert update == {"priority": "urgent", "additional_tags": NBD_TAGS,
+                      "safe_update": True, "updated_stamp": STAMP}
+
+
+PUBLIC_REPLY = {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}}}
+
+
+def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_applier, api, put_bodies, redis_db):
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert reply_applier().apply(after_hours_locked_out()) == "updated"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT"]
+    main, reply = put_bodies()  # both checked against the OpenAPI file
+    assert_main_update(main)
+    assert reply == PUBLIC_REPLY
+    assert "next business day" in REPLY_TEXT
+    assert not redis_db.exists(REPLY_KEY.format(35436))
+
+
+def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies, redis_db):
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert reply_applier(enabled=False).apply(after_hours_locked_out()) == "updated"
+
+    [main] = put_bodies()
+    assert_main_update(main)
+    assert len(api.calls) == 1
+    assert not redis_db.exists(REPLY_KEY.format(35436))
+
+
+def test_public_reply_is_not_sent_for_a_ticket_that_already_has_the_decision(reply_applier, api):
+    """A second after-hours comment on a ticket already tagged next_business_day: no update, no reply."""
+    first = after_hours_locked_out()
+    second = replace(first, comment={**first.comment, "id": 41000000002},
+                     ticket={**first.ticket, "priority": "urgent", "tags": ["enterprise", *NBD_TAGS]})
+    assert reply_applier().apply(second) == "noop"
+    assert len(api.calls) == 0
+
+
+def test_redelivery_sends_no_second_reply(reply_applier, api, put_bodies):
+    api.put(TICKET_URL, json={"ticket": {}})
+    applier = reply_applier()
+
+    assert applier.apply(after_hours_locked_out()) == "updated"
+    assert applier.apply(after_hours_locked_out()) == "duplicate"
+
+    assert len(put_bodies()) == 2
+
+
+def test_retry_without_done_mark_re_decides_to_noop_and_sends_no_second_reply(
+        reply_applier, api, put_bodies, redis_db):
+    """A job killed after both PUTs, before its done mark: the retry's 409 re-read shows the tags."""
+    api.put(TICKET_URL, json={"ticket": {}})
+    applier = reply_applier()
+    assert applier.apply(after_hours_locked_out()) == "updated"
+    redis_db.delete(DONE_KEY.format("ticket:35436:comment:41000000001"))
+
+    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
+    assert applier.apply(after_hours_locked_out()) == "noop"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET"]
+    assert put_bodies()[1] == PUBLIC_REPLY
+    assert sum(b == PUBLIC_REPLY for b in put_bodies()) == 1
+
+
+def test_reply_put_500_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue, redis_db):
+    applier = reply_applier()
+    job = after_hours_locked_out().to_job()
+    api.put(TICKET_URL, json={"ticket": {}})  # the main update lands
+    api.put(TICKET_URL, status=500, json={"error": "InternalError"})  # the reply does not
+
+    assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
+    assert redis_db.exists(REPLY_KEY.format(35436))  # still owed
+    assert not redis_db.exists(DONE_KEY.format("ticket:35436:comment:41000000001"))
+
+    # The retry: its snapshot's stamp is stale (409), the re-read shows the update landed, so the
+    # decision is a no-op; the reply is still owed, is not among the comments yet, and is sent.
+    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
+    api.get(COMMENTS_URL, json={"comments": [], "next_page": None, "count": 0})
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert jobs.run(applier, queue, job, attempt=1) == "replied"
+    assert jobs.run(applier, queue, job, attempt=2) == "duplicate"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET", "GET", "PUT"]
+    bodies = put_bodies()
+    assert_main_update(bodies[0])
+    assert bodies[1] == bodies[3] == PUBLIC_REPLY  # the 500 and the one that landed
+    assert bodies[2]["ticket"]["updated_stamp"] == STAMP
+    assert not redis_db.exists(REPLY_KEY.format(35436))
+
+
+def test_retry_after_a_reply_that_landed_despite_the_error_does_not_post_it_again(
+        reply_applier, api, put_bodies, queue, redis_db):
+    """A 5xx or timeout may come after Zendesk applied the reply: the retry finds it and stops."""
+    applier = reply_applier()
+    job = after_hours_locked_out().to_job()
+    api.put(TICKET_URL, json={"ticket": {}})
+    api.put(TICKET_URL, status=503, json={"error": "ServiceUnavailable"})
+    assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
+
+    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
+    api.get(COMMENTS_URL, json={"comments": [
+        {"id": 41000000009, "type": "Comment", "author_id": 900001, "body": REPLY_TEXT, "public": True},
+    ], "next_page": None, "count": 1})
+    assert jobs.run(applier, queue, job, attempt=1) == "noop"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET", "GET"]
+    assert not redis_db.exists(REPLY_KEY.format(35436))
+
+
+def test_main_put_lost_answer_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue, redis_db):
+    """The main PUT landed but its answer was a 500: the reply, recorded before it, is still sent."""
+    applier = reply_applier()
+    job = after_hours_locked_out().to_job()
+    api.put(TICKET_URL, status=500, json={"error": "InternalError"})
+    assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
+    assert redis_db.exists(REPLY_KEY.format(35436))
+
+    api.remove(responses.PUT, TICKET_URL)
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert jobs.run(applier, queue, job, attempt=1) == "replied"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "GET", "PUT"]  # no comments read:
+    assert put_bodies()[2] == PUBLIC_REPLY  # the reply had never been tried
+    assert sum(b == PUBLIC_REPLY for b in put_bodies()) == 1

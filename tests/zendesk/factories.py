@@ -34,6 +34,7 @@ class ZendeskConfig:
 @dataclass(frozen=True)
 class FakeTags:
     category_prefix: str = "category_"
+    next_business_day: str = "next_business_day"
 
 
 @dataclass(frozen=True)

@@ -190,3 +190,15 @@ def test_make_zendesk_picks_dry_run_without_an_account():
     assert isinstance(make_zendesk(Settings()), DryRunZendesk)
     real = make_zendesk(Settings(zendesk_subdomain="acme", zendesk_oauth_token=TOKEN))
     assert isinstance(real, ZendeskClient) and real.base_url == "https://acme.zendesk.com"
+
+
+def test_recent_comments_is_one_read_newest_first(api, client):
+    comment = {"id": 7, "author_id": 900001, "body": "We will get back to you.", "public": True}
+    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments",
+            match=[matchers.query_param_matcher({"sort_order": "desc", "per_page": "100"})],
+            json={"comments": [comment], "next_page": None, "count": 1})
+    assert client.recent_comments(35436) == [comment]
+
+
+def test_dry_run_recent_comments_reads_nothing():
+    assert DryRunZendesk().recent_comments(35436) is None

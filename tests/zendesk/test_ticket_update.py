@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.zendesk.ticket_update import TicketState, build_ticket_update
+from app.zendesk.ticket_update import TicketState, adds_tag, build_ticket_update, public_reply_update
 from tests.openapi import undeclared_properties, validate_request
 from tests.zendesk.factories import (
     AFTER_HOURS_FIELD,
@@ -158,3 +158,19 @@ def test_openapi_helper_rejects_what_zendesk_rejects():
         validate_request(*UPDATE, {"ticket": {"updated_stamp": "yesterday"}})
     assert undeclared_properties("PUT", "/api/v2/tickets/update_many",
                                  {"ticket": {"additional_tags": ["x"]}}) == []
+
+
+def test_public_reply_body_is_one_public_comment_and_nothing_else():
+    body = public_reply_update("We will get back to you on the next business day.")
+    assert body == {"ticket": {"comment": {"body": "We will get back to you on the next business day.",
+                                           "public": True}}}
+    validate_request(*UPDATE, body)
+    assert undeclared_properties(*UPDATE, body) == []
+
+
+def test_adds_tag_reads_the_additional_tags_of_a_body():
+    body = build_ticket_update(decision(tags=("urgency_urgent", "next_business_day")), snapshot_state(), NO_FIELDS)
+    assert adds_tag(body, "next_business_day")
+    assert not adds_tag(body, "on_call_paged")
+    assert not adds_tag(None, "next_business_day")
+    assert not adds_tag(public_reply_update("x"), "next_business_day")
