@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from rq import Queue, get_current_job
 
+from app.metrics import record_job_result
 from app.queueing import JOB_FUNCTION, job_options, make_queue
 from app.settings import Settings
 from app.webhooks.events import TicketEvent
@@ -62,6 +63,17 @@ def apply_ticket_event(event: dict, attempt: int = 0) -> str:
 
 
 def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0) -> str:
+    """Apply the event, reschedule or fail; count the result for /metrics either way."""
+    try:
+        status = _apply_or_reschedule(applier, queue, event, attempt)
+    except Exception:
+        record_job_result(queue.connection, "failed")
+        raise
+    record_job_result(queue.connection, status)
+    return status
+
+
+def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int) -> str:
     ticket_event = TicketEvent.from_job(event)
     try:
         return applier.apply(ticket_event)

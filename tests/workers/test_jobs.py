@@ -119,3 +119,17 @@ def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog)
         jobs.run(applier, queue, CREATED.to_job())
     assert "worker.job.rescheduled ticket=35436" in caplog.text and "reason=rate_limited attempt=1" in caplog.text
     assert "URGENT" not in caplog.text
+
+
+def test_results_and_failures_are_counted_for_metrics(applier, api, queue):
+    from app.metrics import JOB_RESULTS_KEY
+
+    api.put(TICKET_URL, json={"ticket": {}})
+    jobs.run(applier, queue, CREATED.to_job())
+    jobs.run(applier, queue, CREATED.to_job())
+    comment = event("ticket_comment_added__end_user_urgent")
+    api.put(f"{BASE_URL}/api/v2/tickets/{comment.ticket_id}", status=401)
+    with pytest.raises(AuthFailed):
+        jobs.run(applier, queue, comment.to_job())
+    counts = {k.decode(): int(v) for k, v in queue.connection.hgetall(JOB_RESULTS_KEY).items()}
+    assert counts == {"updated": 1, "duplicate": 1, "failed": 1}
