@@ -29,7 +29,11 @@ def _urgency_line(level: str, evidence: list[Evidence]) -> str:
     found = [e for e in evidence if e.kind == "term" and e.label == level]
     if level == NONE:
         return "Urgency: none (no counted \"urgent\" or \"time sensitive\")."
-    return f"Urgency: {LEVEL_WORDS[level]}, found " + "; ".join(_where(e) for e in found) + "."
+    line = f"Urgency: {LEVEL_WORDS[level]}, found " + "; ".join(_where(e) for e in found) + "."
+    lower = [e for e in evidence if e.kind == "term" and e.label != level]
+    if lower:  # every matched word is named, also one the higher level outranked
+        line += f" Also found {LEVEL_WORDS[lower[0].label]}: " + "; ".join(_where(e) for e in lower) + "."
+    return line
 
 
 def _negated_lines(evidence: list[Evidence]) -> list[str]:

@@ -38,26 +38,39 @@ class _Patterns:
     term: re.Pattern
     time_pair: re.Pattern
     prefix_before: re.Pattern
+    scope_item: re.Pattern
 
 
-# Patterns start with their fixed letters (no leading lookbehind) so the regex engine can skip
-# ahead to candidates quickly; the word boundary on the left is checked in code (`_starts_word`).
+# Sentence ends; the configured clause breaks are added to these.
+SENTENCE_ENDS = ".!?\u2026"
+
+
+# The term pattern starts with its fixed letters (no leading lookbehind) so the regex engine can
+# skip ahead to candidates quickly; its left word boundary is checked in code (`_starts_word`).
 @lru_cache(maxsize=16)
 def _patterns(policy: Policy) -> _Patterns:
     terms, negation = policy.terms, policy.negation
     dashes = "".join(re.escape(d) for d in terms.dashes)
     prefixes = "|".join(re.escape(p) for p in negation.prefixes) or r"(?!x)x"
+    breaks = "".join(re.escape(c) for c in SENTENCE_ENDS + negation.clause_breaks)
     term = (
         rf"(?:(?P<urgent>{re.escape(terms.urgent)})"
         + rf"|(?P<time_sensitive>{re.escape(terms.time_word)}[\s{dashes}]+{re.escape(terms.sensitive_word)}))"
         + NOT_BEFORE_WORD
     )
     # The lookahead keeps the following word unconsumed: "time time senstive" has a pair too.
-    time_pair = rf"{re.escape(terms.time_word)}(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))"
+    # Only a "time" that starts a word is looked at: the lookahead reads the following word, and
+    # doing that from every "time" inside "timetimetime..." would be quadratic.
+    time_pair = (rf"(?<![^\W_]){re.escape(terms.time_word)}"
+                 rf"(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))")
     return _Patterns(
         term=re.compile(term),
         time_pair=re.compile(time_pair),
-        prefix_before=re.compile(rf"(?<![^\W_])(?:{prefixes})[\s{dashes}]?\Z"),
+        # "non" + any run of spaces or dashes right before the term: "non-urgent", "non - urgent"
+        prefix_before=re.compile(rf"(?<![^\W_])(?:{prefixes})[\s{dashes}]*\Z"),
+        # What negation reads before a term: a word (an inner apostrophe keeps it whole: "isn't"),
+        # a sentence end or clause break ending a word (not "v2.0" or "3,000"), or a blank line.
+        scope_item=re.compile(rf"(?P<word>[^\W_]+(?:['\u2019][^\W_]+)*)|[{breaks}]+(?![^\W_])|\n[^\S\n]*\n"),
     )
 
 
@@ -130,41 +143,44 @@ def _negation_hints(policy: Policy) -> tuple[str, ...]:
 def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
     """The negating word within the window before `start`, in the same sentence or clause.
 
-    A sentence end (. ! ? or a blank line), a clause break (, ; : by default) or a clause word
-    ("but") between the negator and the term ends its reach: "No, this is urgent" escalates.
+    A sentence end (. ! ? or … ending a word, or a blank line), a clause break (, ; : by default)
+    or a clause word ("but") between the negator and the term ends its reach: "No, this is
+    urgent" escalates. Words are letters and digits ("not-so-urgent" has "not" and "so"); an
+    apostrophe inside a word keeps it whole ("isn't", "it's"), and "nothing's" reads as "nothing".
     """
     negation = policy.negation
-    prefix = _patterns(policy).prefix_before.search(lowered[max(0, start - 8):start])
+    patterns = _patterns(policy)
+    prefix = patterns.prefix_before.search(lowered, max(0, start - PREFIX_LOOKBACK_CHARS), start)
     if prefix:
         return _prefix_word(prefix.group())
     lookback = max(0, start - LOOKBACK_CHARS_PER_WORD * (negation.window + 1))
     before = lowered[lookback:start]
     if not any(hint in before for hint in _negation_hints(policy)):
         return None  # fast path: no negating word can be in there
-    paragraph = max(before.rfind("\n\n"), before.rfind("\n \n"))
-    if paragraph >= 0:
-        before = before[paragraph:]
-    elif lookback > 0 and not before[:1].isspace():
-        before = before.split(None, 1)[-1] if " " in before else ""  # drop a word cut in half
-    breaks = _scope_breaks(policy)
-    for token in reversed(before.split()[-negation.window:]):
-        if token[-1] in breaks:
-            return None
-        word = token.strip(_TOKEN_EDGES)
+    items = list(patterns.scope_item.finditer(before))
+    if items and lookback > 0 and items[0].start() == 0 and lowered[lookback - 1].isalnum():
+        items.pop(0)  # a word cut in half by the look-back
+    counted = 0
+    for item in reversed(items):
+        word = item.group("word")
+        if word is None:
+            return None  # a sentence end, clause break or blank line
         if word in negation.words or word.endswith(negation.contraction_suffixes):
             return word
+        head = _APOSTROPHE.split(word, 1)[0]
+        if head != word and head in negation.words:
+            return head  # "nothing's urgent"
         if word in negation.clause_break_words:
+            return None
+        counted += 1
+        if counted >= negation.window:
             return None
     return None
 
 
 LOOKBACK_CHARS_PER_WORD = 25
-_TOKEN_EDGES = string.punctuation + "\u2018\u2019\u201c\u201d\u00ab\u00bb"
-
-
-@lru_cache(maxsize=16)
-def _scope_breaks(policy: Policy) -> str:
-    return ".!?" + policy.negation.clause_breaks
+PREFIX_LOOKBACK_CHARS = 16
+_APOSTROPHE = re.compile("['\u2019]")
 
 
 def _prefix_word(prefix: str | None) -> str:
@@ -216,9 +232,7 @@ def _time_sensitive_near_misses(lowered: str, policy: Policy):
     terms, near = policy.terms, policy.near_miss
     if terms.time_word not in lowered:
         return
-    for match in _patterns(policy).time_pair.finditer(lowered):
-        if not _starts_word(lowered, match.start()):
-            continue  # "sometimes", "overtime"
+    for match in _patterns(policy).time_pair.finditer(lowered):  # "sometimes" never matches
         word, joiner = match.group("word"), match.group("joiner")
         if word in near.ordinary_words:
             continue

@@ -152,13 +152,20 @@ def _has_cut_marker(stripped: str, quotes: Quotes) -> bool:
     return any(marker in stripped for marker in quotes.cut_markers)
 
 
+def _header_line(line: str) -> str:
+    """A line as a header check reads it: trimmed, lower case, without the *bold* marks that a
+    plain-text rendering of Outlook's header gives ("*From:* Jane", "*Sent:* Monday")."""
+    return line.strip().lstrip("*").lower()
+
+
 def _starts_reply_header(lines: list[str], index: int, stripped: str, quotes: Quotes) -> bool:
     lowered = stripped.lower()
+    label = _header_line(stripped)
     if lowered in quotes.cut_lines:
         return True
     if lowered.startswith(quotes.wrote_header_start.lower()):
         return _is_wrote_header(lines, index, lowered, quotes)
-    if lowered.startswith(quotes.outlook_from):
+    if label.startswith(quotes.outlook_from):
         return _is_outlook_block(lines, index, quotes)
     return False
 
@@ -178,7 +185,7 @@ def _is_wrote_header(lines: list[str], index: int, lowered: str, quotes: Quotes)
 def _is_outlook_block(lines: list[str], index: int, quotes: Quotes) -> bool:
     """'From:' alone is ordinary prose ("From: our side ..."); Outlook follows it with 'Sent:'."""
     for line in lines[index + 1:index + 1 + quotes.outlook_window]:
-        lowered = line.strip().lower()
-        if any(lowered.startswith(follower) for follower in quotes.outlook_followers):
+        label = _header_line(line)
+        if any(label.startswith(follower) for follower in quotes.outlook_followers):
             return True
     return False
