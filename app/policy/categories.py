@@ -1,7 +1,8 @@
 """Which kind of problem the text describes, and the words that say so.
 
-The category whose longest matched keyword is longest wins (the most specific phrase); ties go by
-the configured order. A keyword is looked for only when all its words are among the text's
+The category of the most specific matched phrase wins, specific meaning more words ("password
+reset" beats "fraud"); ties go by the configured order, so a single-word clash such as "fraud" and
+"threshold" goes to fraud_attack, which pages on-call, rather than to whichever word is longer. A keyword is looked for only when all its words are among the text's
 words (a set look-up), so most texts need one short pattern or none.
 """
 from __future__ import annotations
@@ -90,7 +91,7 @@ def categorize(fields: list[tuple[str, str, str, set[str]]], policy: Policy) -> 
     order = policy.categories.order
 
     def specificity(keyword: str) -> tuple[int, int]:
-        return len(keyword), -order.index(keywords.category_of[keyword])
+        return len(keywords.words_of[keyword]), -order.index(keywords.category_of[keyword])
 
     deciding = max(first_seen, key=specificity)
     winner = keywords.category_of[deciding]

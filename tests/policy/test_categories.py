@@ -63,21 +63,23 @@ def test_keywords_need_whole_words_and_standalone_numbers(text, policy):
 
 
 def test_most_specific_phrase_wins(policy):
-    # "locked out" (10 letters) beats "down" (4)
+    # "locked out" (two words) beats "down" (one)
     assert category_of("everything is down and we are locked out", policy).category == "account_access"
     # "service disruption" beats "fraud"
     assert category_of("fraud checks hit a service disruption", policy).category == "incident"
+    # "password reset" beats "threshold"
+    assert category_of("threshold for the password reset", policy).category == "account_access"
 
 
 def test_tie_goes_by_configured_order(policy):
-    # "attack" and "outage" are both 6 letters: fraud_attack comes first
+    # one word each: fraud_attack comes first
     assert category_of("outage or attack?", policy).category == "fraud_attack"
-    # "errors" (6) ties "outage"? same category; "journey" (7) vs "degraded" (8): incident wins by length
+    # a longer single word does not beat the order: "threshold" (9 letters) vs "fraud" (5)
+    assert category_of("fraud attack: please raise our threshold now", policy).category == "fraud_attack"
     assert category_of("journey degraded", policy).category == "incident"
-    # "down" (4) vs "2fa" (3) vs "sso" (3): incident
     assert category_of("sso down", policy).category == "incident"
-    # "mfa" (3) vs "sso" (3) same category; "mfa" vs "500" (3): incident before account_access
     assert category_of("mfa 500", policy).category == "incident"
+    assert category_of("workflow sso", policy).category == "account_access"
 
 
 def test_evidence_lists_the_deciding_word_first(policy):
