@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 import click
 
@@ -61,18 +61,21 @@ class InputError(ValueError):
 
 
 @click.command("classify", help=HELP)
-@click.argument("input_file", metavar="[INPUT]", type=click.File("r", encoding="utf-8"), default="-")
+@click.argument("input_file", metavar="[INPUT]", type=click.File("rb"), default="-")
 @click.option("--policy", "policy_path", envvar="ESCALATOR_POLICY", default=None,
               type=click.Path(dir_okay=False),
               help="Policy file  [default: $ESCALATOR_POLICY, else config/policy.toml]")
-def classify(input_file: TextIO, policy_path: str | None) -> None:
+def classify(input_file: BinaryIO, policy_path: str | None) -> None:
     try:
         policy = load_policy(policy_path)
     except PolicyError as error:
         raise click.UsageError(str(error)) from None
     failed = False
-    for number, line in enumerate(input_file, start=1):
-        answer = classify_line(line, number, policy)
+    for number, raw in enumerate(input_file, start=1):
+        try:
+            answer = classify_line(raw.decode("utf-8"), number, policy)
+        except UnicodeDecodeError as error:
+            answer = {"error": f"line {number}: not UTF-8 text (byte {error.start + 1})"}
         failed = failed or "error" in answer
         click.echo(json.dumps(answer, ensure_ascii=False))
     raise SystemExit(1 if failed else 0)
@@ -83,7 +86,11 @@ def classify_line(line: str, number: int, policy: Policy) -> dict[str, Any]:
     try:
         item = _parse(line)
         item_id = item.get("id")
-        decision = decide(ticket_from_item(item, policy), policy)
+        ticket = ticket_from_item(item, policy)
+        try:
+            decision = decide(ticket, policy)
+        except OverflowError:
+            raise InputError("received_at: too close to the end of the calendar to add a response time") from None
     except InputError as error:
         answer: dict[str, Any] = {"id": item_id} if item_id is not None else {}
         answer["error"] = f"line {number}: {error}"
@@ -95,15 +102,31 @@ def _parse(line: str) -> dict[str, Any]:
     if not line.strip():
         raise InputError("blank line; expected a JSON object")
     try:
-        item = json.loads(line)
+        item = json.loads(line, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise InputError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    try:
+        line.encode("utf-8")
+        json.dumps(item, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError("contains an unpaired surrogate (\\ud800-\\udfff), which is not text") from None
     if not isinstance(item, dict):
         raise InputError(f"expected a JSON object, got {type(item).__name__}")
     item_id = item.get("id")
     if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, (str, int, float))):
         raise InputError(f"id: must be a string or a number, got {_json_type(item_id)}")
     return item
+
+
+def _reject_constant(name: str):
+    raise InputError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise InputError(f"{text} is too large a number")
+    return value
 
 
 def ticket_from_item(item: dict[str, Any], policy: Policy) -> TicketText:

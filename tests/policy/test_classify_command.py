@@ -130,3 +130,22 @@ def test_help_documents_keys_exit_codes_and_an_example():
     for word in ["received_at", "body_is_html", "current_priority", "known_category", "near_miss",
                  "on_call", "response_due_at", "evidence", "Exit codes", "Example", "--policy", "ESCALATOR_POLICY"]:
         assert word in result.output
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b'{"id": 1, "body": "\xff urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
+     "not UTF-8 text"),
+    (b'{"id": 1, "body": "\\ud800 urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
+     "unpaired surrogate"),
+    (b'{"id": NaN, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "NaN"),
+    (b'{"id": 1e400, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "too large"),
+    (b'{"id": 1, "body": "urgent", "event": "created", "received_at": "9999-12-31T23:30:00Z"}',
+     "end of the calendar"),
+])
+def test_hostile_lines_get_an_error_line_and_the_run_goes_on(raw, message):
+    good = b'{"id": 2, "body": "urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}'
+    result = CliRunner().invoke(classify, [], input=raw + b"\n" + good + b"\n")
+    first, second = [json.loads(line) for line in result.output.splitlines()]
+    assert message in first["error"]
+    assert second["urgency"] == "urgent"
+    assert result.exit_code == 1
