@@ -32,6 +32,7 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
         settings = replace(settings, webhook_secrets=(LOCAL_DEV_SECRET,))
         log.warning("serve.local-dev-secret no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed "
                     "with the local development secret (escalator replay uses it)")
+    settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
     queue = make_queue(connection, settings.queue_name)
     app = create_app(settings, redis_connection=connection)

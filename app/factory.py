@@ -56,6 +56,7 @@ def build_app(
     )
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
-    app.register_blueprint(jobs_view.bp)
+    if settings.expose_job_status:
+        app.register_blueprint(jobs_view.bp)
     log.info("app.started %s", " ".join(f"{k}={v}" for k, v in settings.describe().items()))
     return app

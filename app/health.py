@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import redis
 from flask import Blueprint, Response, current_app, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.metrics import queue_registry
 
@@ -30,5 +30,4 @@ def readyz():
 @bp.get("/metrics")
 def metrics():
     queue = current_app.extensions["escalator"].queue
-    body = generate_latest(REGISTRY) + generate_latest(queue_registry(queue))
-    return Response(body, mimetype=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(queue_registry(queue)), mimetype=CONTENT_TYPE_LATEST)

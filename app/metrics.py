@@ -1,13 +1,13 @@
 """Prometheus metrics, served at GET /metrics.
 
-Webhook outcomes are counted per web process. Job states (queued, scheduled, started, failed) and
-the worker's job results are read from Redis at scrape time, so they cover every worker process,
-including RQ's short-lived work horses that could not keep counters of their own.
+Counts live in Redis, not in process memory: there are several web processes (gunicorn workers,
+dynos) and RQ runs each job in a short-lived work horse, so only shared counters add up. Job
+states come from RQ's registries. Everything is read at scrape time.
 """
 from __future__ import annotations
 
 import redis
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
@@ -15,12 +15,15 @@ from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegi
 from app.queueing import KEY_PREFIX
 
 JOB_RESULTS_KEY = KEY_PREFIX + "metrics:job-results"
+WEBHOOK_OUTCOMES_KEY = KEY_PREFIX + "metrics:webhook-outcomes"
 
-WEBHOOKS = Counter(
-    "escalator_webhooks_total",
-    "Zendesk webhook requests by outcome (accepted, duplicate, ignored, invalid-signature, ...)",
-    ["outcome"],
-)
+
+def record_webhook_outcome(connection: redis.Redis, outcome: str) -> None:
+    """Count one answered webhook; best effort, a metric never fails a request."""
+    try:
+        connection.hincrby(WEBHOOK_OUTCOMES_KEY, outcome, 1)
+    except redis.RedisError:
+        pass
 
 
 def record_job_result(connection: redis.Redis, status: str) -> None:
@@ -39,6 +42,7 @@ class QueueCollector:
         try:
             states = self._job_states()
             results = self.queue.connection.hgetall(JOB_RESULTS_KEY)
+            outcomes = self.queue.connection.hgetall(WEBHOOK_OUTCOMES_KEY)
         except redis.RedisError:
             up.add_metric([], 0)
             yield up
@@ -49,11 +53,9 @@ class QueueCollector:
         for state, count in states.items():
             jobs.add_metric([state], count)
         yield jobs
-        counted = CounterMetricFamily("escalator_worker_jobs", "Finished ticket jobs by result",
-                                      labels=["result"])
-        for result, count in sorted(results.items()):
-            counted.add_metric([result.decode()], int(count))
-        yield counted
+        yield _counter("escalator_webhooks", "Zendesk webhook requests by outcome (accepted, duplicate, "
+                       "ignored, invalid-signature, ...)", "outcome", outcomes)
+        yield _counter("escalator_worker_jobs", "Finished ticket jobs by result", "result", results)
 
     def _job_states(self) -> dict[str, int]:
         queue = self.queue
@@ -64,6 +66,13 @@ class QueueCollector:
             "finished": FinishedJobRegistry(queue=queue).count,
             "failed": FailedJobRegistry(queue=queue).count,
         }
+
+
+def _counter(name: str, documentation: str, label: str, counts: dict[bytes, bytes]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for key, count in sorted(counts.items()):
+        family.add_metric([key.decode()], int(count))
+    return family
 
 
 def queue_registry(queue: Queue) -> CollectorRegistry:

@@ -9,7 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_POLICY_PATH = Path(__file__).resolve().parent.parent / "config" / "policy.toml"
+from app.policy.config import default_policy_path
+
 DEFAULT_PORT = 8000
 DEFAULT_QUEUE = "escalator"
 DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300
@@ -53,7 +54,9 @@ class Settings:
     retry_after_seconds: int = DEFAULT_RETRY_AFTER_SECONDS
     event_seen_ttl_seconds: int = DEFAULT_EVENT_SEEN_TTL_SECONDS
     zendesk_requests_per_minute: int = DEFAULT_ZENDESK_REQUESTS_PER_MINUTE
-    policy_path: Path = DEFAULT_POLICY_PATH
+    policy_path: Path = field(default_factory=default_policy_path)
+    # GET /jobs/<id> shows where a webhook's job is; on for `escalator serve`, off when deployed.
+    expose_job_status: bool = False
 
     @property
     def zendesk_url(self) -> str | None:
@@ -123,9 +126,10 @@ class Settings:
         if require_secret and not (secrets or allow_test_secret):
             problems.append(MISSING_SECRET)
 
-        policy_path = Path(reader.text("ESCALATOR_POLICY") or DEFAULT_POLICY_PATH)
+        policy_path = Path(reader.text("ESCALATOR_POLICY") or default_policy_path())
         if not policy_path.is_file():
-            problems.append(f"ESCALATOR_POLICY: no file at {policy_path}")
+            problems.append(f"ESCALATOR_POLICY: no policy file at {policy_path} (set it, or run from the "
+                            "project folder, which has config/policy.toml)")
 
         settings = cls(
             redis_url=redis_url,
@@ -147,6 +151,7 @@ class Settings:
             zendesk_requests_per_minute=reader.integer(
                 "ZENDESK_REQUESTS_PER_MINUTE", DEFAULT_ZENDESK_REQUESTS_PER_MINUTE, 1, 2500),
             policy_path=policy_path,
+            expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
         )
         if problems:
             raise SettingsError(problems)

@@ -1,7 +1,6 @@
 """Fixtures shared by every test: settings, an app on an in-memory Redis, a client, a real Redis."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 import fakeredis
@@ -11,8 +10,7 @@ import redis
 from app import create_app
 from app.queueing import make_queue
 from app.settings import Settings
-from app.webhooks.signing import signed_headers
-from tests.helpers import REDIS_TEST_URL, SECRET, free_port
+from tests.helpers import REDIS_TEST_URL, SECRET, free_port, post_webhook
 
 
 @pytest.fixture
@@ -56,10 +54,8 @@ def post_signed(client, now):
     """POST a body to the webhook endpoint, signed as Zendesk signs it."""
 
     def post(body, *, secret: str = SECRET, timestamp: str | None = None, headers: dict | None = None):
-        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        signed = signed_headers(secret, raw, timestamp or now.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        signed.update(headers or {})
-        return client.post("/webhooks/zendesk", data=raw, headers=signed)
+        return post_webhook(client, body, secret=secret, headers=headers,
+                            timestamp=timestamp or now.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     return post
 

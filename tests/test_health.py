@@ -27,10 +27,19 @@ def test_metrics_count_webhook_outcomes(client, post_signed):
     assert 'escalator_webhooks_total{outcome="ignored"}' in text
 
 
-def test_job_view(client, post_signed):
-    from tests.helpers import SAMPLES, load_json
+def test_job_view_is_off_unless_enabled(client):
+    assert client.get("/jobs/anything").status_code == 404
 
-    job_id = post_signed(load_json(SAMPLES / "ticket_created__urgent_incident.json")).json["job_id"]
+
+def test_job_view(settings, fake_redis, now):
+    from dataclasses import replace
+
+    from tests.helpers import SAMPLES, post_webhook
+
+    app = create_app(replace(settings, expose_job_status=True), redis_connection=fake_redis, clock=lambda: now)
+    client = app.test_client()
+    body = (SAMPLES / "ticket_created__urgent_incident.json").read_bytes()
+    job_id = post_webhook(client, body, timestamp=now.strftime("%Y-%m-%dT%H:%M:%SZ")).json["job_id"]
     assert client.get(f"/jobs/{job_id}").json == {"job_id": job_id, "status": "queued"}
     assert client.get("/jobs/nope").status_code == 404
 
@@ -56,3 +65,19 @@ def test_metrics_say_when_redis_is_down(settings, now):
     response = app.test_client().get("/metrics")
     assert response.status_code == 200
     assert "escalator_redis_up 0.0" in response.get_data(as_text=True)
+
+
+def test_webhook_counts_add_up_across_web_processes(settings, fake_redis, now):
+    from tests.helpers import SECRET
+    from app.webhooks.signing import signed_headers
+
+    first = create_app(settings, redis_connection=fake_redis, clock=lambda: now)
+    second = create_app(settings, redis_connection=fake_redis, clock=lambda: now)
+    for app in (first, second):
+        app.test_client().post("/webhooks/zendesk", data=b"{}", headers=signed_headers("wrong", b"{}"))
+    raw = b'{"type": "zen:event-type:ticket.merged"}'
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    first.test_client().post("/webhooks/zendesk", data=raw, headers=signed_headers(SECRET, raw, stamp))
+    text = second.test_client().get("/metrics").get_data(as_text=True)
+    assert 'escalator_webhooks_total{outcome="invalid-signature"} 2.0' in text
+    assert 'escalator_webhooks_total{outcome="ignored"} 1.0' in text

@@ -73,14 +73,3 @@ def round_up_to_minute(moment: datetime) -> datetime:
     """Due times are whole minutes; rounding up keeps them never earlier than the target."""
     whole = moment.replace(second=0, microsecond=0)
     return whole if whole == moment else whole + timedelta(minutes=1)
-
-
-def next_opening(moment: datetime, hours: Hours) -> datetime:
-    """`moment` itself inside business hours, else the next opening (UTC)."""
-    current = moment.astimezone(timezone.utc)
-    day = current.astimezone(hours.time_zone).date()
-    for _ in range(MAX_DAYS_SEARCHED):
-        if is_open_day(day, hours) and current < _closing(day, hours):
-            return max(current, _opening(day, hours))
-        day += timedelta(days=1)
-    raise ValueError(f"no business hours within {MAX_DAYS_SEARCHED} days; check [hours] days and holidays")

@@ -140,9 +140,17 @@ class Policy:
     source: str = ""
 
 
+def default_policy_path() -> Path:
+    """The project's config/policy.toml: beside the source (a checkout or an editable install),
+    else in the working directory (a built package run from the project folder, as on Heroku)."""
+    if DEFAULT_POLICY_PATH.is_file():
+        return DEFAULT_POLICY_PATH
+    return Path.cwd() / "config" / "policy.toml"
+
+
 def load_policy(path: str | Path | None = None) -> Policy:
-    """Read a policy file (default: the repository's config/policy.toml) and validate it."""
-    policy_path = Path(path) if path is not None else DEFAULT_POLICY_PATH
+    """Read a policy file (default: `default_policy_path()`) and validate it."""
+    policy_path = Path(path) if path is not None else default_policy_path()
     try:
         with policy_path.open("rb") as handle:
             raw = tomllib.load(handle)

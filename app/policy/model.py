@@ -82,14 +82,6 @@ class Decision:
     # Public reply text for an urgent after-hours ticket out of scope, when the policy enables it.
     public_reply: str | None = None
 
-    @property
-    def category_evidence(self) -> tuple[Evidence, ...]:
-        return tuple(e for e in self.evidence if e.kind == "category")
-
-    @property
-    def changes_ticket(self) -> bool:
-        return self.priority is not None or bool(self.tags)
-
     def response_due_iso(self) -> str | None:
         if self.response_due_at is None:
             return None

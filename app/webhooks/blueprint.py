@@ -25,7 +25,8 @@ bp = Blueprint("webhooks", __name__)
 
 
 def _answer(status: int, outcome: str, payload: dict, headers: dict | None = None):
-    metrics.WEBHOOKS.labels(outcome=outcome).inc()
+    if outcome != "redis-unavailable":
+        metrics.record_webhook_outcome(current_app.extensions["escalator"].redis, outcome)
     response = jsonify(payload)
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -72,7 +73,7 @@ def receive_zendesk_webhook():
 
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         return _refuse(400, "invalid-json", f"body is not valid JSON ({type(error).__name__})")
 
     try:

@@ -10,6 +10,8 @@ ignored by the endpoint.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -21,6 +23,7 @@ COMMENT = "comment"
 STATUS_CHANGED = "status_changed"
 
 ENVELOPE_TYPE_PREFIX = "zen:event-type:"
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class InvalidEvent(ValueError):
@@ -42,7 +45,7 @@ class TicketEvent:
     author_id, author_is_staff} for envelope comments, or {id} for trigger bodies.
     """
 
-    event_id: str  # Zendesk's event id, or "trigger:<ticket>:<comment|created>"
+    event_id: str  # Zendesk's event id, or "trigger-<ticket>-<comment id|created>"
     kind: str  # CREATED | COMMENT | STATUS_CHANGED
     source: str  # "event" | "trigger"
     ticket_id: int
@@ -54,7 +57,11 @@ class TicketEvent:
 
     @property
     def job_id(self) -> str:
-        return "zendesk-" + "".join(c if c.isalnum() or c in "-_" else "-" for c in self.event_id)
+        """`zendesk-<event id>`; an id with other characters than RQ takes is hashed, so two
+        different events never share a job."""
+        if _SAFE_ID.fullmatch(self.event_id):
+            return "zendesk-" + self.event_id
+        return "zendesk-sha1-" + hashlib.sha1(self.event_id.encode("utf-8", "surrogatepass")).hexdigest()
 
     def to_job(self) -> dict:
         return asdict(self)
@@ -124,6 +131,10 @@ def _as_time(value: Any, name: str) -> str:
     return text
 
 
+def _optional_time(value: Any, name: str) -> str | None:
+    return None if value in (None, "") else _as_time(value, name)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
@@ -143,8 +154,8 @@ def _ticket_snapshot(detail: dict) -> dict:
         "priority": _text(detail.get("priority")).lower() or None,
         "status": _text(detail.get("status")).lower() or None,
         "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
-        "created_at": _text(detail.get("created_at")) or None,
-        "updated_at": _text(detail.get("updated_at")) or None,
+        "created_at": _optional_time(detail.get("created_at"), "detail.created_at"),
+        "updated_at": _optional_time(detail.get("updated_at"), "detail.updated_at"),
     }
 
 
@@ -205,7 +216,7 @@ def _from_trigger_body(body: dict) -> TicketEvent:
         _require(body, ["comment_id", "updated_at"])
         comment_id = _as_id(body["comment_id"], "comment_id")
         return TicketEvent(
-            event_id=f"trigger:{ticket_id}:{comment_id}",
+            event_id=f"trigger-{ticket_id}-{comment_id}",
             kind=COMMENT,
             source="trigger",
             ticket_id=ticket_id,
@@ -216,7 +227,7 @@ def _from_trigger_body(body: dict) -> TicketEvent:
         )
     _require(body, ["created_at"])
     return TicketEvent(
-        event_id=f"trigger:{ticket_id}:created",
+        event_id=f"trigger-{ticket_id}-created",
         kind=CREATED,
         source="trigger",
         ticket_id=ticket_id,

@@ -22,7 +22,8 @@ class Enqueued:
 
 
 def seen_key(event: TicketEvent) -> str:
-    return f"{KEY_PREFIX}webhook-seen:{event.event_id}"
+    # Keyed like the job, so "seen" and "enqueued" can never disagree about which event is which.
+    return f"{KEY_PREFIX}webhook-seen:{event.job_id}"
 
 
 def enqueue_once(queue: Queue, event: TicketEvent, seen_ttl_seconds: int) -> Enqueued:

@@ -53,8 +53,10 @@ def verify_signature(
     skew = abs((now - signed_at).total_seconds())
     if skew > tolerance_seconds:
         raise SignatureError(f"timestamp is {int(skew)} s from now; at most {tolerance_seconds} s is accepted")
-    # Compare against every secret, not just until the first match, so timing tells nothing.
-    matches = [hmac.compare_digest(sign(secret, timestamp, body), signature) for secret in secrets]
+    # Compare bytes (compare_digest refuses non-ASCII text) against every secret, not just until
+    # the first match, so timing tells nothing.
+    given = signature.encode("utf-8", "surrogateescape")
+    matches = [hmac.compare_digest(sign(secret, timestamp, body).encode("ascii"), given) for secret in secrets]
     if not any(matches):
         raise SignatureError("signature does not match")
 

@@ -7,8 +7,6 @@ forms give ISO 8601 times where the plain ones give only a day.
 """
 from __future__ import annotations
 
-import json
-
 TRIGGER_EVENTS = ("created", "comment")
 
 
@@ -27,8 +25,3 @@ def trigger_body(event: str) -> dict:
     if event == "comment":
         body["comment_id"] = "{{ticket.latest_comment.id}}"
     return body
-
-
-def trigger_body_text(event: str) -> str:
-    """The template as the string a trigger's `notification_webhook` action takes."""
-    return json.dumps(trigger_body(event), indent=2)

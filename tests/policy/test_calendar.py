@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.policy.calendar import (add_business_hours, add_elapsed_minutes, is_after_hours,
-                                 is_business_time, next_opening, round_up_to_minute)
+                                 is_business_time, round_up_to_minute)
 
 ET = ZoneInfo("America/New_York")
 
@@ -96,11 +96,6 @@ def test_urgent_target_is_elapsed_time_across_dst(policy):
 ])
 def test_due_times_round_up_to_the_minute(moment, expected):
     assert round_up_to_minute(utc(moment)) == utc(expected)
-
-
-def test_next_opening(policy):
-    assert next_opening(et(2026, 11, 28, 3, 0), policy.hours) == et(2026, 11, 30, 8, 0)
-    assert next_opening(et(2026, 11, 30, 9, 0), policy.hours) == et(2026, 11, 30, 9, 0)
 
 
 moments = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31),

@@ -229,3 +229,24 @@ def test_refusals_are_logged_with_a_dotted_name_and_no_body(post_signed, caplog)
     assert messages[0].startswith("webhook.zendesk.invalid-signature")
     assert messages[1].startswith("webhook.zendesk.accepted")
     assert not any("API returning" in m for m in messages)
+
+
+@pytest.mark.parametrize("signature", ["éabc", "\udcff", "not base64 at all", ""])
+def test_odd_signature_headers_are_refused_not_crashed(post_signed, signature):
+    response = post_signed(CREATED, headers={"X-Zendesk-Webhook-Signature": signature})
+    assert response.status_code == 401
+
+
+def test_deeply_nested_json_is_400(post_signed):
+    response = post_signed(b"[" * 50_000 + b"]" * 50_000)
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid-json"
+
+
+def test_colliding_event_ids_are_separate_jobs(post_signed, queue):
+    for event_id in ("a:b", "a-b", "a.b"):
+        body = json.loads(json.dumps(CREATED))
+        body["id"] = event_id
+        assert post_signed(body).json["status"] == "accepted"
+    assert queue.count == 3
+    assert len(set(queue.job_ids)) == 3

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from app.webhooks.events import COMMENT, CREATED, EVENT_HANDLERS, InvalidEvent, TicketEvent, parse_event
-from app.webhooks.trigger_body import trigger_body, trigger_body_text
+from app.webhooks.trigger_body import trigger_body
 from tests.helpers import SAMPLES, load_json
 
 REFERENCE = Path(__file__).resolve().parents[1] / "fixtures" / "zendesk"
@@ -79,7 +79,7 @@ def test_trigger_template_has_ids_and_times_only():
         template = trigger_body(event)
         assert template["event"] == event
         assert all(v.startswith("{{") or k == "event" for k, v in template.items())
-        assert "latest_comment}}" not in trigger_body_text(event)  # no free text
+        assert "{{ticket.latest_comment}}" not in template.values()  # no free text
     assert "comment_id" in trigger_body("comment") and "comment_id" not in trigger_body("created")
 
 
@@ -134,3 +134,24 @@ def test_arbitrary_json_never_raises_anything_but_invalid_event(body):
         parse_event(body)
     except InvalidEvent:
         pass
+
+
+@pytest.mark.parametrize("field", ["created_at", "updated_at"])
+def test_ticket_times_must_be_iso_when_present(field):
+    body = load_json(SAMPLES / "ticket_created__urgent_incident.json")
+    body["detail"][field] = "November 27, 2026"  # what a day-only placeholder renders
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body)
+    assert caught.value.missing == [f"detail.{field}"]
+    body["detail"][field] = None
+    assert parse_event(body).ticket[field] is None
+
+
+def test_event_ids_that_differ_only_in_punctuation_get_different_jobs():
+    body = load_json(SAMPLES / "ticket_created__urgent_incident.json")
+    ids = set()
+    for event_id in ("a:b", "a-b", "a.b", "a b"):
+        body["id"] = event_id
+        ids.add(parse_event(body).job_id)
+    assert len(ids) == 4
+    assert "zendesk-a-b" in ids
