@@ -14,23 +14,22 @@ The order, each step with its own status (also the job's return value):
    would write custom fields, which webhook snapshots do not include. A 409 (the ticket changed
    under us) re-reads the ticket and decides again.
    When the decision carries a public reply (after hours, out of scope, enabled in the policy)
-   and the update adds the next-business-day tag, the reply is recorded as pending in Redis
-   before that PUT and sent after it, as a second PUT with one public comment. A pending reply
-   left by an attempt that failed is sent by the next job on the ticket (its retry), even when
-   that job's decision is a no-op -> "replied". See docs/worker.md, "Public reply".
+   and the ticket, after that update, has the next-business-day tag but not the reply-sent tag,
+   a second PUT adds the reply and that tag together. A retry whose decision is a no-op still
+   sends a reply an earlier attempt did not -> "replied". See docs/worker.md, "Public reply".
 7. Record the event as done (Redis, with a TTL), so a redelivery or retry is a "duplicate".
 
 Rate limits, outages and lock waits are raised to the job (`workers/jobs.py`), which reschedules.
 """
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import redis
 
-from app.policy.model import CREATED, COMMENT, TicketText
+from app.policy.model import CREATED, COMMENT, Decision, TicketText
 from app.queueing import KEY_PREFIX
 from app.webhooks.events import STATUS_CHANGED, TicketEvent
 from app.zendesk import (
@@ -38,7 +37,6 @@ from app.zendesk import (
     NotFound,
     TicketState,
     Unprocessable,
-    adds_tag,
     build_ticket_update,
     public_reply_update,
     writes_custom_fields,
@@ -48,7 +46,6 @@ log = logging.getLogger("escalator.worker")
 
 DONE_KEY = KEY_PREFIX + "done:{}"
 LOCK_KEY = KEY_PREFIX + "lock:ticket:{}"
-REPLY_KEY = KEY_PREFIX + "reply:ticket:{}"  # a public reply owed to the ticket (JSON)
 INTEGRATION_USER_KEY = KEY_PREFIX + "zendesk:integration_user_id"
 INTEGRATION_USER_TTL_SECONDS = 24 * 3600
 LOCK_TIMEOUT_SECONDS = 30  # longer than a job may run (25 s), so a killed job's lock expires soon
@@ -105,8 +102,6 @@ class TicketEventApplier:
             log.warning("worker.ticket.unprocessable ticket=%s event=%s: %s",
                         event.ticket_id, event.event_id, e)
             status = "dropped:unprocessable"
-        if status.startswith("dropped:"):
-            self.redis.delete(REPLY_KEY.format(event.ticket_id))  # the ticket did not get the decision
         self.redis.set(done_key, status, nx=True, ex=self.settings.event_seen_ttl_seconds)
         return status
 
@@ -136,20 +131,13 @@ class TicketEventApplier:
         for _ in range(1 + MAX_CONFLICT_RETRIES):
             decision, body, ticket = self._plan(event, comment, ticket)
             if body is None:
-                if self._send_pending_reply(event.ticket_id, ticket, body):
+                if self._send_public_reply(event.ticket_id, decision, ticket):
                     return "replied"
                 log.info("worker.ticket.noop ticket=%s urgency=%s", event.ticket_id, decision.urgency)
                 return "noop"
-            recorded = False
-            if decision.public_reply and adds_tag(body, self._next_business_day_tag()):
-                # Recorded before the PUT: if its answer is lost (a timeout after Zendesk applied
-                # it), the retry's re-read shows the tag, decides "noop" and still sends the reply.
-                recorded = self._save_pending_reply(event.ticket_id, decision.public_reply)
             try:
-                self.zendesk.update_ticket(event.ticket_id, body)
+                answer = self.zendesk.update_ticket(event.ticket_id, body)
             except Conflict:
-                if recorded:  # a 409 applied nothing: this PUT owes no reply
-                    self.redis.delete(REPLY_KEY.format(event.ticket_id))
                 log.info("worker.ticket.conflict ticket=%s: re-reading", event.ticket_id)
                 ticket = self._read_ticket(event.ticket_id)
                 continue
@@ -159,7 +147,7 @@ class TicketEventApplier:
                      event.ticket_id, event.event_id, decision.urgency, decision.category,
                      changes.get("priority", "-"), ",".join(changes.get("additional_tags", [])) or "-",
                      ",".join(str(f["id"]) for f in changes.get("custom_fields", [])) or "-")
-            self._send_pending_reply(event.ticket_id, ticket, body)
+            self._send_public_reply(event.ticket_id, decision, _after_update(ticket, body, answer))
             return "updated"
         raise Conflict(f"ticket {event.ticket_id} still changing after {MAX_CONFLICT_RETRIES} re-reads", 409)
 
@@ -175,65 +163,37 @@ class TicketEventApplier:
         return decision, body, ticket
 
     def _decide(self, event: TicketEvent, comment: dict | None, ticket: TicketState):
-        known_category = ticket.known_category(self.policy.tags.category_prefix)
+        tags, names = self.policy.tags, self.policy.categories.names
+        known_category = ticket.known_category(tags.category_prefix, names)
         decision = self.decide(_ticket_text(event, comment, ticket, known_category), self.policy)
-        return decision, build_ticket_update(decision, ticket, self.policy.zendesk)
+        category_tags = tuple(tags.category_prefix + name for name in names)
+        return decision, build_ticket_update(decision, ticket, self.policy.zendesk, category_tags)
 
-    def _next_business_day_tag(self) -> str:
-        return self.policy.tags.next_business_day
+    def _send_public_reply(self, ticket_id: int, decision: Decision, ticket: TicketState) -> bool:
+        """The decision's after-hours public reply, if any, sent with the tag that records it in one
+        safe update, when the ticket has the next-business-day tag and not that one; True when sent.
 
-    def _save_pending_reply(self, ticket_id: int, text: str) -> bool:
-        """Record the reply as owed; False when an earlier attempt's record is still there (it is
-        kept as it is, "sending" mark included)."""
-        return bool(self.redis.set(REPLY_KEY.format(ticket_id), json.dumps({"text": text, "sending": False}),
-                                   nx=True, ex=self.settings.event_seen_ttl_seconds))
-
-    def _send_pending_reply(self, ticket_id: int, ticket: TicketState, body: dict | None) -> bool:
-        """Send the public reply owed to the ticket, if any; True when a PUT was made.
-
-        Exactly once: the pending record is deleted only after Zendesk accepted the reply, and is
-        marked "sending" before the PUT, so a retry after a reply PUT that may have landed (a
-        5xx or timeout) first looks for our reply among the ticket's newest comments.
+        A 409 re-reads the ticket and checks the tags again. A 5xx or timeout reaches the job,
+        whose retry checks them on the fresh ticket, so a reply that landed is not sent twice.
         """
-        key = REPLY_KEY.format(ticket_id)
-        raw = self.redis.get(key)
-        if raw is None:
-            return False
-        pending = json.loads(raw)
-        tag = self._next_business_day_tag()
-        if tag not in ticket.tags and not adds_tag(body, tag):
-            # The update that would have added the tag never landed and the ticket no longer gets
-            # that decision (e.g. an agent set another category): no reply.
-            log.info("worker.reply.discarded ticket=%s: the ticket does not have the %s tag", ticket_id, tag)
-            self.redis.delete(key)
-            return False
-        if pending["sending"] and self._reply_posted(ticket_id, pending["text"]):
-            log.info("worker.reply.already_sent ticket=%s", ticket_id)
-            self.redis.delete(key)
-            return False
-        self.redis.set(key, json.dumps({**pending, "sending": True}), ex=self.settings.event_seen_ttl_seconds)
-        try:
-            self.zendesk.update_ticket(ticket_id, public_reply_update(pending["text"]))
-        except (NotFound, Unprocessable) as e:
-            log.warning("worker.reply.dropped ticket=%s: %s", ticket_id, e)
-            self.redis.delete(key)
-            return False
-        self.redis.delete(key)
-        log.info("worker.reply.sent ticket=%s", ticket_id)
-        return True
-
-    def _reply_posted(self, ticket_id: int, text: str) -> bool:
-        """Is our public reply among the ticket's newest comments? (Dry run: no.)"""
-        comments = self.zendesk.recent_comments(ticket_id)
-        if not comments:
-            return False
-        ours = self._integration_user_id()
-        wanted = " ".join(text.split())
-        return any(
-            c.get("public") and (ours is None or c.get("author_id") == ours)
-            and " ".join((c.get("body") or "").split()) == wanted
-            for c in comments
-        )
+        tags = self.policy.tags
+        for _ in range(1 + MAX_CONFLICT_RETRIES):
+            owed = tags.next_business_day in ticket.tags and tags.public_reply_sent not in ticket.tags
+            if not (decision.public_reply and owed):
+                return False
+            try:
+                body = public_reply_update(decision.public_reply, tags.public_reply_sent, ticket.updated_at)
+                self.zendesk.update_ticket(ticket_id, body)
+            except Conflict:
+                log.info("worker.reply.conflict ticket=%s: re-reading", ticket_id)
+                ticket = self._read_ticket(ticket_id)
+                continue
+            except (NotFound, Unprocessable) as e:
+                log.warning("worker.reply.dropped ticket=%s: %s", ticket_id, e)
+                return False
+            log.info("worker.reply.sent ticket=%s", ticket_id)
+            return True
+        raise Conflict(f"ticket {ticket_id} still changing after {MAX_CONFLICT_RETRIES} re-reads", 409)
 
     def _current_ticket(self, event: TicketEvent) -> TicketState | None:
         if event.ticket is not None:
@@ -286,6 +246,15 @@ def _work_id(event: TicketEvent) -> str:
     if event.kind == COMMENT:
         return f"ticket:{event.ticket_id}:comment:{event.comment['id']}"
     return f"ticket:{event.ticket_id}:{event.kind}"
+
+
+def _after_update(ticket: TicketState, body: dict, answer: dict) -> TicketState:
+    """The ticket after our PUT, from Zendesk's answer (new tags, new updated_at). A dry run has
+    no answer: then the tags we added, and no stamp."""
+    if answer.get("ticket"):
+        return TicketState.from_api(answer["ticket"])
+    added = tuple(body["ticket"].get("additional_tags", ()))
+    return replace(ticket, tags=ticket.tags + added, updated_at=None)
 
 
 def _ticket_text(event: TicketEvent, comment: dict | None, ticket: TicketState,

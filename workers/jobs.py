@@ -8,12 +8,18 @@ can go wrong into the right next step:
 - TicketBusy (lock wait): rescheduled in a few seconds -> "rescheduled:busy"
 - ZendeskUnavailable (5xx, timeouts), Conflict (409 that did not settle): rescheduled with
   exponential backoff and jitter -> "rescheduled:unavailable" / "rescheduled:conflict"; after
-  MAX_OUTAGE_ATTEMPTS the job fails (GaveUp) into RQ's failed registry
+  MAX_OUTAGE_ATTEMPTS of these the job fails (GaveUp) into RQ's failed registry
+- ShutDownImminentException (HerokuWorker, a few seconds after the dyno's SIGTERM) and
+  JobTimeoutException (RQ, at the job timeout): rescheduled shortly -> "rescheduled:shutdown" /
+  "rescheduled:timeout". The webhook was acknowledged, so the event must not wait for a manual
+  requeue; a re-run is safe (done marks, safe_update). Timeouts count as outage attempts.
 - AuthFailed (401/403): the job fails at once, with a clear log line
 - anything else: the job fails, and RQ records why
 
-`attempt` counts reschedules; it travels as the job's keyword argument so `TicketEvent` stays as
-the web app made it. Every kind of reschedule stops at MAX_ATTEMPTS.
+`attempt` counts reschedules of any kind and stops at MAX_ATTEMPTS; `outage_attempt` counts only
+outages (5xx, timeouts, unsettled conflicts), sets their backoff and stops at
+MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Both travel as the
+job's keyword arguments so `TicketEvent` stays as the web app made it.
 """
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ import random
 from datetime import timedelta
 
 from rq import Queue, get_current_job
+from rq.exceptions import ShutDownImminentException
+from rq.timeouts import JobTimeoutException
 
 from app.metrics import record_job_result
 from app.queueing import JOB_FUNCTION, job_options, make_queue
@@ -39,13 +47,14 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
 RESCHEDULE_JITTER_SECONDS = 1.0
 BUSY_DELAY_SECONDS = 2.0
+INTERRUPTED_DELAY_SECONDS = 5.0  # after a deploy's shutdown or a job timeout: the next worker picks it up
 
 
 class GaveUp(Exception):
     """A retryable error kept happening; the job fails so it can be requeued by hand."""
 
 
-def apply_ticket_event(event: dict, attempt: int = 0) -> str:
+def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0) -> str:
     """Apply one `TicketEvent.to_job()` dict to its ticket; returns a short status string."""
     from app.policy import load_policy
 
@@ -59,13 +68,14 @@ def apply_ticket_event(event: dict, attempt: int = 0) -> str:
         load_policy(settings.policy_path),
         settings,
     )
-    return run(applier, make_queue(connection, job.origin), event, attempt)
+    return run(applier, make_queue(connection, job.origin), event, attempt, outage_attempt)
 
 
-def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0) -> str:
+def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0,
+        outage_attempt: int = 0) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way."""
     try:
-        status = _apply_or_reschedule(applier, queue, event, attempt)
+        status = _apply_or_reschedule(applier, queue, event, attempt, outage_attempt)
     except Exception:
         record_job_result(queue.connection, "failed")
         raise
@@ -73,21 +83,26 @@ def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0
     return status
 
 
-def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int) -> str:
+def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int,
+                         outage_attempt: int) -> str:
     ticket_event = TicketEvent.from_job(event)
+    counts = (attempt, outage_attempt)
     try:
         return applier.apply(ticket_event)
     except RateLimited as e:
-        return _reschedule(queue, event, attempt, e.retry_after + _jitter(), "rate_limited", e)
+        return _reschedule(queue, event, counts, e.retry_after + _jitter(), "rate_limited", e)
     except Throttled as e:
-        return _reschedule(queue, event, attempt, e.wait + _jitter(), "throttled", e)
+        return _reschedule(queue, event, counts, e.wait + _jitter(), "throttled", e)
     except TicketBusy as e:
-        return _reschedule(queue, event, attempt, BUSY_DELAY_SECONDS + _jitter(), "busy", e)
+        return _reschedule(queue, event, counts, BUSY_DELAY_SECONDS + _jitter(), "busy", e)
+    except ShutDownImminentException as e:
+        return _reschedule(queue, event, counts, INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
+    except JobTimeoutException as e:
+        return _reschedule(queue, event, counts, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e,
+                           outage=True)
     except (ZendeskUnavailable, Conflict) as e:
         reason = "conflict" if isinstance(e, Conflict) else "unavailable"
-        if attempt + 1 >= MAX_OUTAGE_ATTEMPTS:
-            _give_up(ticket_event, attempt, reason, e)
-        return _reschedule(queue, event, attempt, backoff_seconds(attempt), reason, e)
+        return _reschedule(queue, event, counts, backoff_seconds(outage_attempt), reason, e, outage=True)
     except AuthFailed as e:
         log.error("worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
                   "check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN) and the "
@@ -105,24 +120,34 @@ def _jitter() -> float:
     return random.uniform(0, RESCHEDULE_JITTER_SECONDS)
 
 
-def _reschedule(queue: Queue, event: dict, attempt: int, delay: float, reason: str, error: Exception) -> str:
+def _reschedule(queue: Queue, event: dict, counts: tuple[int, int], delay: float, reason: str,
+                error: BaseException, outage: bool = False) -> str:
+    """Enqueue the same event again in `delay` seconds, or fail the job when a budget is spent.
+
+    `counts` is (attempt, outage_attempt); `outage` says this reschedule counts as an outage one.
+    """
     ticket_event = TicketEvent.from_job(event)
-    if attempt + 1 >= MAX_ATTEMPTS:
+    attempt, outage_attempt = counts[0] + 1, counts[1] + outage
+    if outage and outage_attempt >= MAX_OUTAGE_ATTEMPTS:
+        _give_up(ticket_event, outage_attempt, reason, error)
+    if attempt >= MAX_ATTEMPTS:
         _give_up(ticket_event, attempt, reason, error)
     queue.enqueue_in(
         timedelta(seconds=delay),
         JOB_FUNCTION,
         event,
-        attempt=attempt + 1,
-        job_id=f"{ticket_event.job_id}-retry{attempt + 1}",
+        attempt=attempt,
+        outage_attempt=outage_attempt,
+        job_id=f"{ticket_event.job_id}-retry{attempt}",
         **job_options(),
     )
-    log.warning("worker.job.rescheduled ticket=%s event=%s reason=%s attempt=%d delay=%.1fs",
-                ticket_event.ticket_id, ticket_event.event_id, reason, attempt + 1, delay)
+    log.warning("worker.job.rescheduled ticket=%s event=%s reason=%s attempt=%d outage_attempt=%d "
+                "delay=%.1fs", ticket_event.ticket_id, ticket_event.event_id, reason, attempt,
+                outage_attempt, delay)
     return f"rescheduled:{reason}"
 
 
-def _give_up(event: TicketEvent, attempt: int, reason: str, error: Exception) -> None:
+def _give_up(event: TicketEvent, attempts: int, reason: str, error: BaseException) -> None:
     log.error("worker.job.gave_up ticket=%s event=%s reason=%s attempts=%d: %s",
-              event.ticket_id, event.event_id, reason, attempt + 1, error)
-    raise GaveUp(f"{reason} after {attempt + 1} attempts: {error}") from error
+              event.ticket_id, event.event_id, reason, attempts, error)
+    raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error

@@ -86,6 +86,7 @@ class Tags:
     after_hours: str
     on_call_paged: str
     next_business_day: str
+    public_reply_sent: str
 
     def category(self, name: str) -> str:
         return self.category_prefix + name
@@ -318,7 +319,7 @@ def _targets(r: _Reader) -> Targets:
 
 def _tags(r: _Reader) -> Tags:
     names = ("urgent", "time_sensitive", "near_miss", "category_prefix", "after_hours",
-             "on_call_paged", "next_business_day")
+             "on_call_paged", "next_business_day", "public_reply_sent")
     return Tags(**{name: r.string(name) for name in names})
 
 

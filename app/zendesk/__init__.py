@@ -14,7 +14,6 @@ from app.zendesk.errors import (
 )
 from app.zendesk.ticket_update import (
     TicketState,
-    adds_tag,
     build_ticket_update,
     public_reply_update,
     writes_custom_fields,
@@ -30,6 +29,6 @@ def make_zendesk(settings, throttle=None) -> "ZendeskClient | DryRunZendesk":
 
 __all__ = [
     "AuthFailed", "Conflict", "DryRunZendesk", "NotFound", "RateLimited", "TicketState",
-    "Unprocessable", "ZendeskClient", "ZendeskError", "ZendeskUnavailable", "adds_tag",
-    "build_ticket_update", "make_zendesk", "public_reply_update", "writes_custom_fields",
+    "Unprocessable", "ZendeskClient", "ZendeskError", "ZendeskUnavailable", "build_ticket_update",
+    "make_zendesk", "public_reply_update", "writes_custom_fields",
 ]

@@ -1,6 +1,6 @@
 """A small Zendesk Support API client: one `requests.Session`, typed errors, no secrets in logs.
 
-Only the five calls the worker needs. Every response status maps to one exception in `errors.py`
+Only the four calls the worker needs. Every response status maps to one exception in `errors.py`
 so the worker can decide between retrying, rescheduling, dropping and failing.
 """
 from __future__ import annotations
@@ -76,23 +76,13 @@ class ZendeskClient:
         """The comment as {id, body, html_body, is_public, author_id, author_role,
         author_is_staff, created_at}, or None when the ticket has no such comment.
 
-        One read with the authors sideloaded (`include=users`). Pages are oldest first, so a
-        ticket with more comments than one page gets a second read, newest first.
+        One read, newest first, with the authors sideloaded (`include=users`). A trigger names
+        the ticket's latest comment, so it is on that page unless 100 more came in before the job
+        ran; then it is None too, and the event is dropped.
         """
-        path = f"/api/v2/tickets/{ticket_id}/comments"
-        params = {"include": "users", "per_page": COMMENTS_PER_PAGE}
-        page = self._request("GET", path, params=params)
-        found = _comment_in(page, comment_id)
-        if found is None and page.get("next_page"):
-            page = self._request("GET", path, params={**params, "sort_order": "desc"})
-            found = _comment_in(page, comment_id)
-        return found
-
-    def recent_comments(self, ticket_id: int) -> list[dict]:
-        """The ticket's newest comments (one page, newest first), as Zendesk returns them."""
         page = self._request("GET", f"/api/v2/tickets/{ticket_id}/comments",
-                             params={"sort_order": "desc", "per_page": COMMENTS_PER_PAGE})
-        return list(page.get("comments") or [])
+                             params={"sort_order": "desc", "include": "users", "per_page": COMMENTS_PER_PAGE})
+        return _comment_in(page, comment_id)
 
     def me(self) -> dict:
         """The user our credentials act as (the integration user)."""

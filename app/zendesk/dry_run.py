@@ -20,11 +20,7 @@ class DryRunZendesk:
         return None
 
     def get_comment_with_author(self, ticket_id: int, comment_id: int) -> None:
-        self._would_send("GET", f"/api/v2/tickets/{ticket_id}/comments?include=users")
-        return None
-
-    def recent_comments(self, ticket_id: int) -> None:
-        self._would_send("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc")
+        self._would_send("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc&include=users")
         return None
 
     def me(self) -> None:

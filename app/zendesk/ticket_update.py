@@ -1,9 +1,10 @@
 """Decision + the ticket as we last saw it -> the body of one `PUT /api/v2/tickets/{id}`, or None.
 
 Pure code. The body carries only what would change: a higher priority, the tags the ticket lacks
-(`additional_tags`, so the agent's tags are never replaced), the configured custom fields whose
-value differs, and one internal note with the engine's explanation. When nothing would change the
-answer is None: no call, and no note.
+(`additional_tags`, so the agent's tags are never replaced), the ticket's other policy category
+tags when the decision records a category (`remove_tags`, so a ticket has one category tag), the
+configured custom fields whose value differs, and one internal note with the engine's
+explanation. When nothing would change the answer is None: no call, and no note.
 
 Field values:
 - urgency field: the level ("urgent" / "time_sensitive"), never lowered.
@@ -67,19 +68,21 @@ class TicketState:
             created_at=snapshot.get("created_at"),
         )
 
-    def known_category(self, tag_prefix: str) -> str | None:
-        """The category a `<tag_prefix><name>` tag records (policy.tags.category_prefix)."""
-        for tag in self.tags:
-            if tag.startswith(tag_prefix) and len(tag) > len(tag_prefix):
-                return tag[len(tag_prefix):]
-        return None
+    def known_category(self, tag_prefix: str, names: tuple[str, ...]) -> str | None:
+        """The category the ticket's `<tag_prefix><name>` tags record, for the policy's category
+        `names` only (an agent's `category_billing` is not one). Tags are only ever added, so a
+        ticket may hold several: the first in `names` (the policy's tie order) wins."""
+        return next((name for name in names if tag_prefix + name in self.tags), None)
 
 
-def build_ticket_update(decision: Decision, ticket: TicketState, fields) -> dict | None:
+def build_ticket_update(decision: Decision, ticket: TicketState, fields,
+                        category_tags: tuple[str, ...] = ()) -> dict | None:
     """The PUT body for `decision` on `ticket`, or None when the ticket already has it all.
 
     `fields` is the policy's Zendesk config: `urgency_field_id`, `category_field_id`,
     `response_due_field_id`, `response_due_field_type` ("date" | "text"), `after_hours_field_id`.
+    `category_tags` are the tags of every policy category: when the decision adds or keeps one,
+    the ticket's others are removed.
     """
     changes: dict[str, Any] = {}
     if _raises_priority(decision.priority, ticket.priority):
@@ -87,6 +90,9 @@ def build_ticket_update(decision: Decision, ticket: TicketState, fields) -> dict
     new_tags = [t for t in dict.fromkeys(decision.tags) if t not in ticket.tags]
     if new_tags:
         changes["additional_tags"] = new_tags
+    stale_tags = _stale_category_tags(decision.tags, ticket.tags, category_tags)
+    if stale_tags:
+        changes["remove_tags"] = stale_tags
     custom_fields = _field_updates(decision, fields, ticket.custom_fields)
     if custom_fields:
         changes["custom_fields"] = custom_fields
@@ -99,18 +105,24 @@ def build_ticket_update(decision: Decision, ticket: TicketState, fields) -> dict
     return {"ticket": changes}
 
 
-def public_reply_update(text: str) -> dict:
-    """The body of the PUT that adds the after-hours public reply: one public comment, nothing
-    else (no safe_update: adding a comment cannot overwrite anyone's change)."""
-    return {"ticket": {"comment": {"body": text, "public": True}}}
-
-
-def adds_tag(body: dict | None, tag: str) -> bool:
-    return body is not None and tag in body["ticket"].get("additional_tags", ())
+def public_reply_update(text: str, replied_tag: str, updated_stamp: str | None) -> dict:
+    """The body of the PUT that adds the after-hours public reply: one public comment and the tag
+    that records it was sent, in one safe update (the tag is how a retry knows)."""
+    changes: dict[str, Any] = {"comment": {"body": text, "public": True}, "additional_tags": [replied_tag]}
+    if updated_stamp:
+        changes["safe_update"] = True
+        changes["updated_stamp"] = updated_stamp
+    return {"ticket": changes}
 
 
 def writes_custom_fields(body: dict | None) -> bool:
     return body is not None and "custom_fields" in body["ticket"]
+
+
+def _stale_category_tags(decision_tags, ticket_tags, category_tags) -> list[str]:
+    if not any(t in category_tags for t in decision_tags):
+        return []  # the decision records no category (e.g. no urgency): leave the tags alone
+    return [t for t in ticket_tags if t in category_tags and t not in decision_tags]
 
 
 def _raises_priority(new: str | None, current: str | None) -> bool:

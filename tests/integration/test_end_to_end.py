@@ -263,9 +263,21 @@ def test_trigger_webhook_reads_the_comment_with_its_author(stack):
 
     assert stack.job_result(answer["job_id"]) == "updated"
     [read] = stack.stub.requests(method="GET", path="/api/v2/tickets/8112/comments")
-    assert read["query"].get("include") == "users"
+    assert (read["query"].get("include"), read["query"].get("sort_order")) == ("users", "desc")
     [put] = stack.puts(8112)
     assert put["body"]["ticket"]["priority"] == "urgent"
+
+
+def test_a_ticket_with_two_category_tags_keeps_only_the_one_decided(stack):
+    tags = ("category_other", "category_incident", "category_billing")
+    seed(stack, 8114, tags=list(tags))
+    answer = stack.deliver(comment(8114, "Still urgent, please.", tags=tags))
+
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [put] = stack.puts(8114)
+    assert put["body"]["ticket"]["remove_tags"] == ["category_other"]
+    validate_request("PUT", "/api/v2/tickets/{ticket_id}", put["body"])
+    assert set(stack.stub.ticket(8114)["tags"]) == {"category_incident", "category_billing", "urgency_urgent"}
 
 
 def test_refused_credentials_fail_the_job_visibly(stack):

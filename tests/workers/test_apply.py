@@ -128,6 +128,31 @@ def test_end_user_comment_decides_from_the_comment_only(applier, api, decide, pu
     assert put_bodies()[0]["ticket"]["additional_tags"] == ["urgency_urgent"]
 
 
+def test_two_category_tags_the_tie_order_wins_and_the_stale_one_is_removed(applier, api, decide, put_bodies):
+    base = event("ticket_comment_added__end_user_urgent")
+    both = replace(base, ticket={**base.ticket, "tags": ["category_other", "category_incident"]})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(both) == "updated"
+
+    assert decide.calls[0].known_category == "incident"
+    body = put_bodies()[0]["ticket"]
+    assert (body["additional_tags"], body["remove_tags"]) == (["urgency_urgent"], ["category_other"])
+
+
+def test_a_category_tag_the_policy_does_not_name_is_neither_read_nor_removed(applier, api, decide, put_bodies):
+    base = event("ticket_comment_added__end_user_urgent")
+    billing = replace(base, ticket={**base.ticket, "tags": ["category_billing"]})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(billing) == "updated"
+
+    assert decide.calls[0].known_category is None
+    body = put_bodies()[0]["ticket"]
+    assert body["additional_tags"] == ["urgency_urgent", "category_incident"]
+    assert "remove_tags" not in body
+
+
 @pytest.mark.parametrize("fixture_name, status", [
     ("ticket_comment_added__agent_reply", "ignored:agent_comment"),
     ("ticket_comment_added__private_note_captured", "ignored:private_comment"),
@@ -222,7 +247,8 @@ def test_conflict_that_does_not_settle_is_raised_for_the_job_to_reschedule(appli
 
 
 def test_trigger_comment_is_read_with_its_author_in_one_call(applier, api, put_bodies, decide):
-    api.get(COMMENTS_URL, match=[matchers.query_param_matcher({"include": "users", "per_page": "100"})],
+    api.get(COMMENTS_URL, match=[matchers.query_param_matcher({"sort_order": "desc", "include": "users",
+                                                               "per_page": "100"})],
             json=comments_page(end_user_comment(), users=[END_USER]))
     api.get(TICKET_URL, json={"ticket": api_ticket(tags=["category_account_access"])})
     api.put(TICKET_URL, json={"ticket": {}})

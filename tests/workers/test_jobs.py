@@ -4,7 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 import requests
+from rq.exceptions import ShutDownImminentException
 from rq.registry import ScheduledJobRegistry
+from rq.timeouts import JobTimeoutException
 
 from app.queueing import FAILURE_TTL_SECONDS, JOB_FUNCTION, JOB_TIMEOUT_SECONDS
 from app.zendesk import AuthFailed, ZendeskClient
@@ -43,25 +45,74 @@ def test_429_reschedules_after_retry_after_with_the_same_event(applier, api, que
     assert 28 <= delay <= 31 + 1
     assert job.id == f"{CREATED.job_id}-retry1"
     assert job.func_name == JOB_FUNCTION
-    assert job.args == [CREATED.to_job()] and job.kwargs == {"attempt": 1}
+    assert job.args == [CREATED.to_job()] and job.kwargs == {"attempt": 1, "outage_attempt": 0}
     assert (job.timeout, job.failure_ttl) == (JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS)
 
 
 @pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.ReadTimeout("slow")}])
 def test_outages_reschedule_with_exponential_backoff(applier, api, queue, failure):
     api.put(TICKET_URL, **failure)
-    assert jobs.run(applier, queue, CREATED.to_job(), attempt=2) == "rescheduled:unavailable"
+    assert jobs.run(applier, queue, CREATED.to_job(), attempt=7, outage_attempt=2) == "rescheduled:unavailable"
     [(job, delay)] = scheduled(queue)
-    assert 4 - 1 <= delay <= 8  # 2 s * 2**2, jittered to 50-100 %
-    assert job.kwargs == {"attempt": 3}
+    assert 4 - 1 <= delay <= 8  # 2 s * 2**2 (the outage attempt), jittered to 50-100 %
+    assert job.kwargs == {"attempt": 8, "outage_attempt": 3}
 
 
 def test_outage_on_the_last_attempt_fails_the_job_with_the_reason(applier, api, queue, caplog):
     api.put(TICKET_URL, status=500)
     with pytest.raises(jobs.GaveUp, match=r"unavailable after 5 attempts: PUT /api/v2/tickets/35436: 500"):
-        jobs.run(applier, queue, CREATED.to_job(), attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
+        jobs.run(applier, queue, CREATED.to_job(), attempt=9, outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
     assert scheduled(queue) == []
     assert "worker.job.gave_up ticket=35436" in caplog.text
+
+
+def test_throttling_does_not_spend_the_outage_budget(make_applier, known_integration_user, redis_db, api, queue):
+    """Throttled four times, then one 503: still rescheduled, with the first outage's short backoff."""
+    bucket = TokenBucket(redis_db, requests_per_minute=1, burst=1)
+    assert bucket.take() == 0
+    throttled = make_applier(zendesk=ZendeskClient(BASE_URL, oauth_token="t", throttle=bucket.acquire))
+    args, kwargs = [CREATED.to_job()], {}
+    for _ in range(4):
+        assert jobs.run(throttled, queue, *args, **kwargs) == "rescheduled:throttled"
+        job = queue.fetch_job(max(ScheduledJobRegistry(queue=queue).get_job_ids()))
+        args, kwargs = job.args, job.kwargs
+    assert kwargs == {"attempt": 4, "outage_attempt": 0}
+
+    api.put(TICKET_URL, status=503)
+    assert jobs.run(make_applier(), queue, *args, **kwargs) == "rescheduled:unavailable"
+
+    [(job, delay)] = [(j, d) for j, d in scheduled(queue) if j.id.endswith("-retry5")]
+    assert job.kwargs == {"attempt": 5, "outage_attempt": 1}
+    assert 1 - 1 <= delay <= 2  # 2 s * 2**0, jittered to 50-100 % (whole seconds in RQ's registry)
+
+
+class Interrupted:
+    """An applier whose work is cut short by `error` (raised by RQ inside the job)."""
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+    def apply(self, event):
+        raise self.error
+
+
+@pytest.mark.parametrize("error, reason, outage_attempt", [
+    (ShutDownImminentException("shut down imminent (signal: SIGALRM)", {}), "shutdown", 0),
+    (JobTimeoutException("Task exceeded maximum timeout value (25 seconds)"), "timeout", 1),
+])
+def test_a_job_stopped_by_a_deploy_or_its_timeout_is_rescheduled_shortly(queue, error, reason, outage_attempt):
+    assert jobs.run(Interrupted(error), queue, CREATED.to_job()) == f"rescheduled:{reason}"
+    [(job, delay)] = scheduled(queue)
+    assert job.args == [CREATED.to_job()]
+    assert job.kwargs == {"attempt": 1, "outage_attempt": outage_attempt}
+    assert jobs.INTERRUPTED_DELAY_SECONDS - 1 <= delay <= jobs.INTERRUPTED_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+
+
+def test_timeouts_count_against_the_outage_budget(queue):
+    with pytest.raises(jobs.GaveUp, match="timeout after 5 attempts"):
+        jobs.run(Interrupted(JobTimeoutException("Task exceeded maximum timeout value (25 seconds)")),
+                 queue, CREATED.to_job(), attempt=6, outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
+    assert scheduled(queue) == []
 
 
 def test_backoff_doubles_and_is_capped():
@@ -117,7 +168,7 @@ def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog)
     api.put(TICKET_URL, status=429, headers={"Retry-After": "5"})
     with caplog.at_level(logging.INFO, logger="escalator"):
         jobs.run(applier, queue, CREATED.to_job())
-    assert "worker.job.rescheduled ticket=35436" in caplog.text and "reason=rate_limited attempt=1" in caplog.text
+    assert "worker.job.rescheduled ticket=35436" in caplog.text and "reason=rate_limited attempt=1 outage_attempt=0" in caplog.text
     assert "URGENT" not in caplog.text
 
 

@@ -55,7 +55,8 @@ def test_an_urgent_ticket_gets_one_put_through_a_real_worker(stub, queue):
 def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stub, queue):
     stub.script("/api/v2/tickets/35436", status=500, times=2, method="PUT")
     first = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), **job_options())
-    last = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), attempt=MAX_OUTAGE_ATTEMPTS - 1, **job_options())
+    last = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), attempt=MAX_OUTAGE_ATTEMPTS + 3,
+                         outage_attempt=MAX_OUTAGE_ATTEMPTS - 1, **job_options())
     work(queue)
 
     assert first.return_value() == "rescheduled:unavailable"

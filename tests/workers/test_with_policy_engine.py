@@ -1,4 +1,6 @@
 """The worker with the real policy engine and config/policy.toml (field ids set for the test)."""
+import json
+import logging
 from dataclasses import replace
 
 import pytest
@@ -71,20 +73,38 @@ def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(
     assert "account_access" in body["ticket"]["comment"]["body"]
 
 
+@pytest.mark.parametrize("tags, category, removed", [
+    (["category_other", "category_incident"], "incident", ["category_other"]),  # tie order: incident first
+    (["category_billing", "category_account_access"], "account_access", None),  # an agent's own tag
+])
+def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, tags, category, removed):
+    api.get(TICKET_URL, json={"ticket": api_ticket(tags=tags, custom_fields=[])})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(comment_event("Still urgent, please.", tags=tags)) == "updated"
+
+    [body] = put_bodies()
+    update = body["ticket"]
+    assert {"id": 102, "value": category} in update["custom_fields"]
+    assert update["additional_tags"] == ["urgency_urgent"]
+    assert update.get("remove_tags") == removed
+
+
 # --- The after-hours public reply (POLICY.md section 4, [after_hours.public_reply]) -----------
 
 import responses  # noqa: E402
 
 from app.policy import load_policy as _load_policy  # noqa: E402
 from workers import jobs  # noqa: E402
-from workers.apply import DONE_KEY, REPLY_KEY  # noqa: E402
+from workers.apply import DONE_KEY, INTEGRATION_USER_KEY  # noqa: E402
 
 NO_FIELDS = ZendeskFields(0, 0, 0, "date", 0)
 SATURDAY_NIGHT = "2026-11-28T07:30:00Z"  # Saturday 02:30 ET
 LOCKED_OUT = "Urgent: I am locked out of my account and cannot log in."
-COMMENTS_URL = f"{TICKET_URL}/comments"
 STAMP = "2026-11-30T16:00:00Z"  # the fixture snapshot's updated_at
+AFTER_MAIN = "2026-11-30T16:00:05Z"  # the ticket's updated_at after the main update
 REPLY_TEXT = _load_policy().after_hours.public_reply.text
+REPLIED = "next_business_day_replied"
 NBD_TAGS = ["urgency_urgent", "category_account_access", "after_hours", "next_business_day"]
 
 
@@ -109,6 +129,12 @@ def after_hours_locked_out(comment_id=41000000001):
                    comment={**base.comment, "id": comment_id, "body": LOCKED_OUT})
 
 
+def ticket_now(*extra_tags, updated_at=AFTER_MAIN) -> dict:
+    """The ticket as Zendesk has it once the main update landed (a PUT answer or a GET)."""
+    return {"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS, *extra_tags],
+                                 updated_at=updated_at)}
+
+
 def assert_main_update(body):
     update = dict(body["ticket"])
     note = update.pop("comment")
@@ -117,44 +143,48 @@ def assert_main_update(body):
                       "safe_update": True, "updated_stamp": STAMP}
 
 
-PUBLIC_REPLY = {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}}}
+def public_reply(stamp=AFTER_MAIN) -> dict:
+    return {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "additional_tags": [REPLIED],
+                       "safe_update": True, "updated_stamp": stamp}}
 
 
 def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_applier, api, put_bodies, redis_db):
-    api.put(TICKET_URL, json={"ticket": {}})
+    api.put(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, json=ticket_now(REPLIED, updated_at="2026-11-30T16:00:06Z"))
 
     assert reply_applier().apply(after_hours_locked_out()) == "updated"
 
     assert [c.request.method for c in api.calls] == ["PUT", "PUT"]
     main, reply = put_bodies()  # both checked against the OpenAPI file
     assert_main_update(main)
-    assert reply == PUBLIC_REPLY
+    assert reply == public_reply()  # stamped with the main update's answer
     assert "next business day" in REPLY_TEXT
-    assert not redis_db.exists(REPLY_KEY.format(35436))
+    assert set(redis_db.keys()) == {INTEGRATION_USER_KEY.encode(),
+                                    DONE_KEY.format("ticket:35436:comment:41000000001").encode()}
 
 
-def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies, redis_db):
-    api.put(TICKET_URL, json={"ticket": {}})
+def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies):
+    api.put(TICKET_URL, json=ticket_now())
 
     assert reply_applier(enabled=False).apply(after_hours_locked_out()) == "updated"
 
     [main] = put_bodies()
     assert_main_update(main)
     assert len(api.calls) == 1
-    assert not redis_db.exists(REPLY_KEY.format(35436))
 
 
-def test_public_reply_is_not_sent_for_a_ticket_that_already_has_the_decision(reply_applier, api):
-    """A second after-hours comment on a ticket already tagged next_business_day: no update, no reply."""
+def test_public_reply_is_not_sent_for_a_ticket_that_already_got_it(reply_applier, api):
+    """A second after-hours comment on a ticket that has the decision and the reply: no call."""
     first = after_hours_locked_out()
     second = replace(first, comment={**first.comment, "id": 41000000002},
-                     ticket={**first.ticket, "priority": "urgent", "tags": ["enterprise", *NBD_TAGS]})
+                     ticket={**first.ticket, "priority": "urgent", "tags": ["enterprise", *NBD_TAGS, REPLIED]})
     assert reply_applier().apply(second) == "noop"
     assert len(api.calls) == 0
 
 
 def test_redelivery_sends_no_second_reply(reply_applier, api, put_bodies):
-    api.put(TICKET_URL, json={"ticket": {}})
+    api.put(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, json=ticket_now(REPLIED))
     applier = reply_applier()
 
     assert applier.apply(after_hours_locked_out()) == "updated"
@@ -166,84 +196,103 @@ def test_redelivery_sends_no_second_reply(reply_applier, api, put_bodies):
 def test_retry_without_done_mark_re_decides_to_noop_and_sends_no_second_reply(
         reply_applier, api, put_bodies, redis_db):
     """A job killed after both PUTs, before its done mark: the retry's 409 re-read shows the tags."""
-    api.put(TICKET_URL, json={"ticket": {}})
+    api.put(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, json=ticket_now(REPLIED))
     applier = reply_applier()
     assert applier.apply(after_hours_locked_out()) == "updated"
     redis_db.delete(DONE_KEY.format("ticket:35436:comment:41000000001"))
 
-    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
-    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
+    api.get(TICKET_URL, json=ticket_now(REPLIED))
     assert applier.apply(after_hours_locked_out()) == "noop"
 
     assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET"]
-    assert put_bodies()[1] == PUBLIC_REPLY
-    assert sum(b == PUBLIC_REPLY for b in put_bodies()) == 1
+    assert sum(b == public_reply() for b in put_bodies()) == 1
 
 
-def test_reply_put_500_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue, redis_db):
+def test_reply_put_500_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue):
     applier = reply_applier()
     job = after_hours_locked_out().to_job()
-    api.put(TICKET_URL, json={"ticket": {}})  # the main update lands
+    api.put(TICKET_URL, json=ticket_now())  # the main update lands
     api.put(TICKET_URL, status=500, json={"error": "InternalError"})  # the reply does not
 
     assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
-    assert redis_db.exists(REPLY_KEY.format(35436))  # still owed
-    assert not redis_db.exists(DONE_KEY.format("ticket:35436:comment:41000000001"))
 
     # The retry: its snapshot's stamp is stale (409), the re-read shows the update landed, so the
-    # decision is a no-op; the reply is still owed, is not among the comments yet, and is sent.
-    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
+    # decision is a no-op; the ticket has no reply tag yet, so the reply is sent.
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
-    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
-    api.get(COMMENTS_URL, json={"comments": [], "next_page": None, "count": 0})
-    api.put(TICKET_URL, json={"ticket": {}})
-    assert jobs.run(applier, queue, job, attempt=1) == "replied"
-    assert jobs.run(applier, queue, job, attempt=2) == "duplicate"
+    api.get(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, json=ticket_now(REPLIED))
+    assert jobs.run(applier, queue, job, attempt=1, outage_attempt=1) == "replied"
+    assert jobs.run(applier, queue, job, attempt=2, outage_attempt=1) == "duplicate"
 
-    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET", "GET", "PUT"]
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET", "PUT"]
     bodies = put_bodies()
     assert_main_update(bodies[0])
-    assert bodies[1] == bodies[3] == PUBLIC_REPLY  # the 500 and the one that landed
+    assert bodies[1] == bodies[3] == public_reply()  # the 500 and the one that landed
     assert bodies[2]["ticket"]["updated_stamp"] == STAMP
-    assert not redis_db.exists(REPLY_KEY.format(35436))
 
 
 def test_retry_after_a_reply_that_landed_despite_the_error_does_not_post_it_again(
-        reply_applier, api, put_bodies, queue, redis_db):
-    """A 5xx or timeout may come after Zendesk applied the reply: the retry finds it and stops."""
+        reply_applier, api, put_bodies, queue):
+    """A 5xx or timeout may come after Zendesk applied the reply: the retry sees its tag and stops."""
     applier = reply_applier()
     job = after_hours_locked_out().to_job()
-    api.put(TICKET_URL, json={"ticket": {}})
+    api.put(TICKET_URL, json=ticket_now())
     api.put(TICKET_URL, status=503, json={"error": "ServiceUnavailable"})
     assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
 
-    api.remove(responses.PUT, TICKET_URL)  # `responses` would repeat the last answer
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
-    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
-    api.get(COMMENTS_URL, json={"comments": [
-        {"id": 41000000009, "type": "Comment", "author_id": 900001, "body": REPLY_TEXT, "public": True},
-    ], "next_page": None, "count": 1})
-    assert jobs.run(applier, queue, job, attempt=1) == "noop"
+    api.get(TICKET_URL, json=ticket_now(REPLIED, updated_at="2026-11-30T16:00:06Z"))
+    assert jobs.run(applier, queue, job, attempt=1, outage_attempt=1) == "noop"
 
-    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET", "GET"]
-    assert not redis_db.exists(REPLY_KEY.format(35436))
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "PUT", "GET"]
+    assert sum(b == public_reply() for b in put_bodies()) == 1
 
 
-def test_main_put_lost_answer_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue, redis_db):
-    """The main PUT landed but its answer was a 500: the reply, recorded before it, is still sent."""
+def test_main_put_lost_answer_then_retry_sends_the_reply_once(reply_applier, api, put_bodies, queue):
+    """The main PUT landed but its answer was a 500: the retry's re-read shows the tags, no reply tag."""
     applier = reply_applier()
     job = after_hours_locked_out().to_job()
     api.put(TICKET_URL, status=500, json={"error": "InternalError"})
     assert jobs.run(applier, queue, job) == "rescheduled:unavailable"
-    assert redis_db.exists(REPLY_KEY.format(35436))
 
-    api.remove(responses.PUT, TICKET_URL)
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
-    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS])})
-    api.put(TICKET_URL, json={"ticket": {}})
-    assert jobs.run(applier, queue, job, attempt=1) == "replied"
+    api.get(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, json=ticket_now(REPLIED))
+    assert jobs.run(applier, queue, job, attempt=1, outage_attempt=1) == "replied"
 
-    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "GET", "PUT"]  # no comments read:
-    assert put_bodies()[2] == PUBLIC_REPLY  # the reply had never been tried
-    assert sum(b == PUBLIC_REPLY for b in put_bodies()) == 1
+    assert [c.request.method for c in api.calls] == ["PUT", "PUT", "GET", "PUT"]
+    assert put_bodies()[2] == public_reply()
+    assert sum(b == public_reply() for b in put_bodies()) == 1
+
+
+@pytest.mark.parametrize("reread_tags, calls, reply_stamp", [
+    ((), ["PUT", "PUT", "GET", "PUT"], "2026-11-30T16:00:07Z"),  # still owed: sent with the new stamp
+    ((REPLIED,), ["PUT", "PUT", "GET"], None),  # another job sent it meanwhile: not again
+])
+def test_reply_put_409_rereads_and_checks_the_tags_again(reply_applier, api, put_bodies, reread_tags, calls,
+                                                         reply_stamp):
+    api.put(TICKET_URL, json=ticket_now())
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json=ticket_now(*reread_tags, updated_at="2026-11-30T16:00:07Z"))
+    if reply_stamp:
+        api.put(TICKET_URL, json=ticket_now(REPLIED))
+
+    assert reply_applier().apply(after_hours_locked_out()) == "updated"
+
+    assert [c.request.method for c in api.calls] == calls
+    if reply_stamp:
+        assert put_bodies()[-1] == public_reply(reply_stamp)
+
+
+def test_dry_run_logs_the_reply_put_without_a_stamp(make_applier, caplog):
+    """A dry run has no PUT answer: the reply follows the tags the main update would add."""
+    applier = make_applier(policy=reply_policy(True), dry_run=True)
+    applier.decide = decide
+    with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
+        assert applier.apply(after_hours_locked_out()) == "updated"
+    main, reply = [json.loads(r.getMessage().split("body=", 1)[1]) for r in caplog.records
+                   if r.name == "escalator.zendesk.dry_run"]
+    assert main["ticket"]["additional_tags"] == NBD_TAGS
+    assert reply == {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "additional_tags": [REPLIED]}}

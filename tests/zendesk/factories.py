@@ -18,6 +18,8 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zendesk"
 BASE_URL = "https://acme.zendesk.com"
 INTEGRATION_USER_ID = 900001
 URGENCY_FIELD, CATEGORY_FIELD, DUE_FIELD, AFTER_HOURS_FIELD = 101, 102, 103, 104
+CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update", "other")
+CATEGORY_TAGS = tuple(f"category_{name}" for name in CATEGORY_NAMES)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class ZendeskConfig:
 class FakeTags:
     category_prefix: str = "category_"
     next_business_day: str = "next_business_day"
+    public_reply_sent: str = "next_business_day_replied"
+
+
+@dataclass(frozen=True)
+class FakeCategories:
+    names: tuple[str, ...] = CATEGORY_NAMES  # tie order, then the fallback, as config/policy.toml
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,7 @@ class FakePolicy:
 
     zendesk: ZendeskConfig = field(default_factory=ZendeskConfig)
     tags: FakeTags = field(default_factory=FakeTags)
+    categories: FakeCategories = field(default_factory=FakeCategories)
 
 
 NO_FIELDS = ZendeskConfig(0, 0, 0, "date", 0)

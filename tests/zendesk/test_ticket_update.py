@@ -3,11 +3,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.zendesk.ticket_update import TicketState, adds_tag, build_ticket_update, public_reply_update
+from app.zendesk.ticket_update import TicketState, build_ticket_update, public_reply_update
 from tests.openapi import undeclared_properties, validate_request
 from tests.zendesk.factories import (
     AFTER_HOURS_FIELD,
     CATEGORY_FIELD,
+    CATEGORY_NAMES,
+    CATEGORY_TAGS,
     DUE_FIELD,
     NO_FIELDS,
     URGENCY_FIELD,
@@ -29,9 +31,10 @@ def snapshot_state(**changes) -> TicketState:
 
 def assert_valid(body: dict) -> None:
     validate_request(*UPDATE, body)
-    # additional_tags is documented for update_many, not in the single-ticket schema (which
-    # does not forbid unknown keys); it is the one key we send that the schema does not declare.
-    assert undeclared_properties(*UPDATE, body) in ([], ["ticket.additional_tags"])
+    # additional_tags and remove_tags are documented for update_many, not in the single-ticket
+    # schema (which does not forbid unknown keys); they are the only keys we send that the schema
+    # does not declare.
+    assert set(undeclared_properties(*UPDATE, body)) <= {"ticket.additional_tags", "ticket.remove_tags"}
 
 
 def test_urgent_decision_on_a_fresh_ticket_sets_everything_in_one_body():
@@ -141,12 +144,46 @@ def test_without_updated_at_there_is_no_safe_update():
 def test_state_from_api_and_from_snapshot():
     api = TicketState.from_api(api_ticket(tags=["category_fraud_attack", "vip"]))
     assert (api.priority, api.custom_fields[AFTER_HOURS_FIELD]) == ("normal", False)
-    assert api.known_category("category_") == "fraud_attack"
+    assert api.known_category("category_", CATEGORY_NAMES) == "fraud_attack"
 
     detail = fixture("ticket_created__urgent_outage")["detail"]
     snap = TicketState.from_snapshot(35436, {"priority": None, "tags": detail["tags"],
                                              "updated_at": detail["updated_at"]})
-    assert (snap.priority, snap.known_category("category_"), snap.custom_fields) == (None, None, None)
+    assert (snap.priority, snap.known_category("category_", CATEGORY_NAMES), snap.custom_fields) == (None, None, None)
+
+
+def test_known_category_with_two_category_tags_is_the_first_in_the_tie_order():
+    state = snapshot_state(tags=("category_other", "enterprise", "category_account_access", "category_incident"))
+    assert state.known_category("category_", CATEGORY_NAMES) == "incident"
+
+
+def test_known_category_ignores_category_tags_the_policy_does_not_name():
+    assert snapshot_state(tags=("category_billing",)).known_category("category_", CATEGORY_NAMES) is None
+    state = snapshot_state(tags=("category_billing", "category_account_access"))
+    assert state.known_category("category_", CATEGORY_NAMES) == "account_access"
+
+
+def test_a_new_category_removes_the_stale_policy_category_tags_in_the_same_put():
+    state = snapshot_state(tags=("enterprise", "category_other", "category_billing"))
+    body = build_ticket_update(decision(category="incident"), state, NO_FIELDS, CATEGORY_TAGS)
+    assert body["ticket"]["additional_tags"] == ["urgency_urgent", "category_incident"]
+    assert body["ticket"]["remove_tags"] == ["category_other"]  # category_billing is the agent's
+    assert_valid(body)
+
+
+def test_the_kept_category_removes_the_others_too():
+    state = snapshot_state(tags=("category_other", "category_incident"))
+    body = build_ticket_update(decision(category="incident"), state, NO_FIELDS, CATEGORY_TAGS)
+    assert body["ticket"]["additional_tags"] == ["urgency_urgent"]
+    assert body["ticket"]["remove_tags"] == ["category_other"]
+
+
+def test_a_decision_without_a_category_tag_removes_none():
+    state = snapshot_state(tags=("category_other", "category_incident"))
+    near_miss = decision("none", priority=None, tags=("urgency_near_miss",), due=None)
+    body = build_ticket_update(near_miss, state, NO_FIELDS, CATEGORY_TAGS)
+    assert "remove_tags" not in body["ticket"]
+    assert build_ticket_update(decision("none", priority=None, due=None), state, NO_FIELDS, CATEGORY_TAGS) is None
 
 
 def test_openapi_helper_rejects_what_zendesk_rejects():
@@ -160,17 +197,13 @@ def test_openapi_helper_rejects_what_zendesk_rejects():
                                  {"ticket": {"additional_tags": ["x"]}}) == []
 
 
-def test_public_reply_body_is_one_public_comment_and_nothing_else():
-    body = public_reply_update("We will get back to you on the next business day.")
-    assert body == {"ticket": {"comment": {"body": "We will get back to you on the next business day.",
-                                           "public": True}}}
-    validate_request(*UPDATE, body)
-    assert undeclared_properties(*UPDATE, body) == []
-
-
-def test_adds_tag_reads_the_additional_tags_of_a_body():
-    body = build_ticket_update(decision(tags=("urgency_urgent", "next_business_day")), snapshot_state(), NO_FIELDS)
-    assert adds_tag(body, "next_business_day")
-    assert not adds_tag(body, "on_call_paged")
-    assert not adds_tag(None, "next_business_day")
-    assert not adds_tag(public_reply_update("x"), "next_business_day")
+def test_public_reply_body_is_one_public_comment_and_its_tag_in_a_safe_update():
+    body = public_reply_update("We will get back to you on the next business day.",
+                               "next_business_day_replied", "2026-11-28T07:30:05Z")
+    assert body == {"ticket": {
+        "comment": {"body": "We will get back to you on the next business day.", "public": True},
+        "additional_tags": ["next_business_day_replied"],
+        "safe_update": True, "updated_stamp": "2026-11-28T07:30:05Z",
+    }}
+    assert_valid(body)
+    assert "safe_update" not in public_reply_update("x", "replied", None)["ticket"]  # a dry run
