@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 import time
 import uuid
 
@@ -22,7 +23,7 @@ from app.queueing import make_queue
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.openapi import validate_request
-from tests.processes import Process, procfile_command, process_env
+from tests.processes import BIN, Process, procfile_command, process_env
 from tests.stub_zendesk import INTEGRATION_USER_ID, StubZendesk
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
@@ -33,8 +34,9 @@ WAIT_SECONDS = 40
 
 
 class Stack:
-    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, worker: Process):
+    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, worker: Process, redis_url: str):
         self.base_url = base_url
+        self.redis_url = redis_url
         self.stub = stub
         self.redis = connection
         self.worker = worker
@@ -90,7 +92,7 @@ def stack(tmp_path_factory, redis_test_url):
     try:
         web.wait_for_url(f"http://127.0.0.1:{port}/healthz")
         worker.wait_for_output("Listening on")
-        yield Stack(f"http://127.0.0.1:{port}", stub, connection, worker)
+        yield Stack(f"http://127.0.0.1:{port}", stub, connection, worker, redis_test_url)
     finally:
         worker.stop()
         web.stop()
@@ -291,3 +293,11 @@ def test_refused_credentials_fail_the_job_visibly(stack):
     job = Job.fetch(answer["job_id"], connection=stack.redis, serializer=JSONSerializer)
     assert "AuthFailed" in job.latest_result().exc_string
     assert "worker.zendesk.auth_failed" in stack.worker.output()
+
+    # Once the credentials are fixed, an admin requeues it with the command the README gives.
+    requeue = subprocess.run(
+        [str(BIN / "rq"), "requeue", "--url", stack.redis_url, "--queue", "escalator", "-S", "json", "--all"],
+        capture_output=True, text=True, timeout=30)
+    assert requeue.returncode == 0, requeue.stdout + requeue.stderr
+    assert stack.job_result(answer["job_id"]) == "updated"
+    assert [p["status"] for p in stack.puts(8113)] == [401, 200]

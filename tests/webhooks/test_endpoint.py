@@ -13,7 +13,7 @@ from app import create_app
 from app.queueing import JOB_FUNCTION
 from app.settings import ZENDESK_TEST_SECRET
 from app.webhooks.signing import signed_headers
-from tests.helpers import SAMPLES, load_json
+from tests.helpers import FIXTURES, SAMPLES, load_json
 
 CREATED = load_json(SAMPLES / "ticket_created__urgent_incident.json")
 COMMENT = load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json")
@@ -250,3 +250,16 @@ def test_colliding_event_ids_are_separate_jobs(post_signed, queue):
         assert post_signed(body).json["status"] == "accepted"
     assert queue.count == 3
     assert len(set(queue.job_ids)) == 3
+
+
+@pytest.mark.parametrize("fixture, kind", [
+    ("ticket_created__documented_example.json", "created"),
+    ("ticket_comment_added__private_note_captured.json", "comment"),
+])
+def test_zendesks_own_example_payloads_are_accepted(post_signed, queue, fixture, kind):
+    body = load_json(FIXTURES / "zendesk" / fixture)
+    response = post_signed(body)
+    assert response.status_code == 202
+    assert response.json["job_id"] == "zendesk-" + body["id"]
+    [job] = queue.get_jobs()
+    assert job.args[0]["kind"] == kind
