@@ -34,13 +34,27 @@ WAIT_SECONDS = 40
 
 
 class Stack:
-    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, worker: Process, redis_url: str):
+    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, redis_url: str,
+                 env: dict, logs):
         self.base_url = base_url
         self.redis_url = redis_url
         self.stub = stub
         self.redis = connection
-        self.worker = worker
+        self.env = env
+        self.logs = logs
         self.queue = make_queue(connection, "escalator")
+        self.workers: list[Process] = []
+        self.start_worker()
+
+    @property
+    def worker(self) -> Process:
+        return self.workers[-1]
+
+    def start_worker(self) -> Process:
+        worker = Process(procfile_command("worker"), self.env, self.logs / f"worker{len(self.workers)}.log")
+        self.workers.append(worker)
+        worker.wait_for_output("Listening on")
+        return worker
 
     def deliver(self, body: dict) -> dict:
         raw = json.dumps(body).encode()
@@ -88,13 +102,14 @@ def stack(tmp_path_factory, redis_test_url):
                       ZENDESK_BASE_URL=stub.url, ZENDESK_OAUTH_TOKEN="e2e-oauth-token",
                       ZENDESK_REQUESTS_PER_MINUTE="600", WEB_CONCURRENCY="2")
     web = Process(procfile_command("web"), env, logs / "web.log")
-    worker = Process(procfile_command("worker"), env, logs / "worker.log")
+    stack = None
     try:
         web.wait_for_url(f"http://127.0.0.1:{port}/healthz")
-        worker.wait_for_output("Listening on")
-        yield Stack(f"http://127.0.0.1:{port}", stub, connection, worker, redis_test_url)
+        stack = Stack(f"http://127.0.0.1:{port}", stub, connection, redis_test_url, env, logs)
+        yield stack
     finally:
-        worker.stop()
+        for worker in stack.workers if stack else ():
+            worker.stop()
         web.stop()
         stub.stop()
         connection.flushdb()
@@ -301,3 +316,27 @@ def test_refused_credentials_fail_the_job_visibly(stack):
     assert requeue.returncode == 0, requeue.stdout + requeue.stderr
     assert stack.job_result(answer["job_id"]) == "updated"
     assert [p["status"] for p in stack.puts(8113)] == [401, 200]
+
+
+def test_a_deploy_mid_job_reschedules_it_and_the_next_worker_finishes_it(stack):
+    # Heroku sends SIGTERM to every process of the dyno; HerokuWorker lets the job run for a few
+    # seconds, then interrupts it. The job must come back on the next worker, not be lost.
+    seed(stack, 8115)
+    stack.stub.script("/api/v2/tickets/8115", method="PUT", hang=9)
+    answer = stack.deliver(comment(8115, "URGENT: API unavailable since 9:00"))
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not stack.puts(8115) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+    old = stack.worker
+    assert old.stop(timeout=20) == 0  # a clean exit
+    assert "worker.job.rescheduled ticket=8115" in old.output() and "reason=shutdown" in old.output()
+    assert stack.job_result(answer["job_id"]) == "rescheduled:shutdown"
+
+    stack.start_worker()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while len(stack.puts(8115)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    assert stack.stub.ticket(8115)["priority"] == "urgent"
+    assert len(stack.notes(8115)) == 1
