@@ -102,7 +102,8 @@ class TicketEventApplier:
             log.warning("worker.ticket.unprocessable ticket=%s event=%s: %s",
                         event.ticket_id, event.event_id, e)
             status = "dropped:unprocessable"
-        self.redis.set(done_key, status, nx=True, ex=self.settings.event_seen_ttl_seconds)
+        if not self.settings.dry_run:  # nothing was written; a live run later must still do it
+            self.redis.set(done_key, status, nx=True, ex=self.settings.event_seen_ttl_seconds)
         return status
 
     def _decide_and_write(self, event: TicketEvent) -> str:
@@ -196,7 +197,9 @@ class TicketEventApplier:
         raise Conflict(f"ticket {ticket_id} still changing after {MAX_CONFLICT_RETRIES} re-reads", 409)
 
     def _current_ticket(self, event: TicketEvent) -> TicketState | None:
-        if event.ticket is not None:
+        # A snapshot without updated_at cannot guard the write (safe_update), and may lack the
+        # priority it must never lower: read the ticket instead.
+        if event.ticket is not None and event.ticket.get("updated_at"):
             return TicketState.from_snapshot(event.ticket_id, event.ticket)
         return self._read_ticket(event.ticket_id)
 

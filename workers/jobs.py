@@ -16,15 +16,19 @@ can go wrong into the right next step:
 - AuthFailed (401/403): the job fails at once, with a clear log line
 - anything else: the job fails, and RQ records why
 
-`attempt` counts reschedules of any kind and stops at MAX_ATTEMPTS; `outage_attempt` counts only
+`attempt` counts reschedules of any kind (it names the retry job); `outage_attempt` counts only
 outages (5xx, timeouts, unsettled conflicts), sets their backoff and stops at
-MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Both travel as the
-job's keyword arguments so `TicketEvent` stays as the web app made it.
+MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Rate limits,
+throttling, busy tickets and deploys are waited out until `deadline`, MAX_DELAY_SECONDS after the
+first reschedule. All three travel as the job's keyword arguments so `TicketEvent` stays as the
+web app made it.
 """
 from __future__ import annotations
 
 import logging
 import random
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from rq import Queue, get_current_job
@@ -41,7 +45,9 @@ from workers.rate_limit import Throttled, TokenBucket
 
 log = logging.getLogger("escalator.worker")
 
-MAX_ATTEMPTS = 20  # reschedules of any kind, so no event circulates for ever
+# Rate limits, throttling, busy tickets and deploys only delay a job; they may do so for this long
+# after its first reschedule (a storm can throttle one job hundreds of times), then it fails.
+MAX_DELAY_SECONDS = 24 * 3600
 MAX_OUTAGE_ATTEMPTS = 5  # tries against a failing Zendesk (5xx, timeouts, conflicts) before failing
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
@@ -54,7 +60,8 @@ class GaveUp(Exception):
     """A retryable error kept happening; the job fails so it can be requeued by hand."""
 
 
-def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0) -> str:
+def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0,
+                       deadline: float | None = None) -> str:
     """Apply one `TicketEvent.to_job()` dict to its ticket; returns a short status string."""
     from app.policy import load_policy
 
@@ -68,14 +75,14 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0) -
         load_policy(settings.policy_path),
         settings,
     )
-    return run(applier, make_queue(connection, job.origin), event, attempt, outage_attempt)
+    return run(applier, make_queue(connection, job.origin), event, attempt, outage_attempt, deadline)
 
 
 def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0,
-        outage_attempt: int = 0) -> str:
+        outage_attempt: int = 0, deadline: float | None = None) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way."""
     try:
-        status = _apply_or_reschedule(applier, queue, event, attempt, outage_attempt)
+        status = _apply_or_reschedule(applier, queue, event, _Budget(attempt, outage_attempt, deadline))
     except Exception:
         record_job_result(queue.connection, "failed")
         raise
@@ -83,26 +90,34 @@ def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0
     return status
 
 
-def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int,
-                         outage_attempt: int) -> str:
+@dataclass(frozen=True)
+class _Budget:
+    """How often a job was rescheduled (`attempt`, also its retry job id), how many of those were
+    outages, and the Unix time after which delays are no longer waited out."""
+
+    attempt: int
+    outage_attempt: int
+    deadline: float | None
+
+
+def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, budget: _Budget) -> str:
     ticket_event = TicketEvent.from_job(event)
-    counts = (attempt, outage_attempt)
     try:
         return applier.apply(ticket_event)
     except RateLimited as e:
-        return _reschedule(queue, event, counts, e.retry_after + _jitter(), "rate_limited", e)
+        return _reschedule(queue, event, budget, e.retry_after + _jitter(), "rate_limited", e)
     except Throttled as e:
-        return _reschedule(queue, event, counts, e.wait + _jitter(), "throttled", e)
+        return _reschedule(queue, event, budget, e.wait + _jitter(), "throttled", e)
     except TicketBusy as e:
-        return _reschedule(queue, event, counts, BUSY_DELAY_SECONDS + _jitter(), "busy", e)
+        return _reschedule(queue, event, budget, BUSY_DELAY_SECONDS + _jitter(), "busy", e)
     except ShutDownImminentException as e:
-        return _reschedule(queue, event, counts, INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
+        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
     except JobTimeoutException as e:
-        return _reschedule(queue, event, counts, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e,
+        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e,
                            outage=True)
     except (ZendeskUnavailable, Conflict) as e:
         reason = "conflict" if isinstance(e, Conflict) else "unavailable"
-        return _reschedule(queue, event, counts, backoff_seconds(outage_attempt), reason, e, outage=True)
+        return _reschedule(queue, event, budget, backoff_seconds(budget.outage_attempt), reason, e, outage=True)
     except AuthFailed as e:
         log.error("worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
                   "check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN) and the "
@@ -120,17 +135,18 @@ def _jitter() -> float:
     return random.uniform(0, RESCHEDULE_JITTER_SECONDS)
 
 
-def _reschedule(queue: Queue, event: dict, counts: tuple[int, int], delay: float, reason: str,
+def _reschedule(queue: Queue, event: dict, budget: _Budget, delay: float, reason: str,
                 error: BaseException, outage: bool = False) -> str:
-    """Enqueue the same event again in `delay` seconds, or fail the job when a budget is spent.
+    """Enqueue the same event again in `delay` seconds, or fail the job when its budget is spent.
 
-    `counts` is (attempt, outage_attempt); `outage` says this reschedule counts as an outage one.
+    `outage` says this reschedule counts against the outage budget; the others against the deadline.
     """
     ticket_event = TicketEvent.from_job(event)
-    attempt, outage_attempt = counts[0] + 1, counts[1] + outage
+    attempt, outage_attempt = budget.attempt + 1, budget.outage_attempt + outage
+    deadline = budget.deadline or time.time() + MAX_DELAY_SECONDS
     if outage and outage_attempt >= MAX_OUTAGE_ATTEMPTS:
         _give_up(ticket_event, outage_attempt, reason, error)
-    if attempt >= MAX_ATTEMPTS:
+    if time.time() + delay > deadline:
         _give_up(ticket_event, attempt, reason, error)
     queue.enqueue_in(
         timedelta(seconds=delay),
@@ -138,6 +154,7 @@ def _reschedule(queue: Queue, event: dict, counts: tuple[int, int], delay: float
         event,
         attempt=attempt,
         outage_attempt=outage_attempt,
+        deadline=deadline,
         job_id=f"{ticket_event.job_id}-retry{attempt}",
         **job_options(),
     )

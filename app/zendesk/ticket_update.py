@@ -151,7 +151,13 @@ def _field_updates(decision: Decision, fields, current: dict[int, Any] | None) -
 
 
 def _needs_write(field_id: int, value: Any, changes, current: dict[int, Any] | None) -> bool:
-    if current is None or _is_empty(current.get(field_id)):
+    if current is None:
+        return True
+    if field_id not in current:
+        # The ticket has no such field (a wrong or inactive id): writing it would "change" the
+        # ticket, with a note, on every event. (The ids come from the [zendesk] policy section.)
+        return False
+    if _is_empty(current[field_id]):
         return True
     return changes(value, current[field_id])
 

@@ -329,3 +329,35 @@ def test_dry_run_skips_trigger_events_that_need_reads(make_applier):
     applier = make_applier(dry_run=True)
     assert applier.apply(event("trigger_comment__end_user")) == "skipped:dry_run"
     assert applier.apply(event("trigger_created__new_ticket")) == "skipped:dry_run"
+
+
+def test_a_snapshot_without_updated_at_is_not_trusted_the_ticket_is_read(applier, api, put_bodies):
+    # Without a stamp the write could not be guarded, and the snapshot may hide an urgent priority.
+    snapshot_less = event("ticket_comment_added__time_sensitive_on_urgent_ticket")
+    snapshot_less = replace(snapshot_less, ticket={**snapshot_less.ticket, "updated_at": None, "priority": None})
+    api.get(TICKET_URL, json={"ticket": api_ticket(priority="urgent", updated_at="2026-11-30T16:00:05Z")})
+    api.put(TICKET_URL, json={"ticket": {}})
+
+    assert applier.apply(snapshot_less) == "updated"
+    [body] = put_bodies()
+    assert "priority" not in body["ticket"]  # the read showed urgent: never lowered to high
+    assert body["ticket"]["safe_update"] is True
+    assert body["ticket"]["updated_stamp"] == "2026-11-30T16:00:05Z"
+
+
+def test_dry_run_leaves_no_done_mark_so_a_live_run_still_applies_the_event(make_applier, redis_db):
+    assert make_applier(dry_run=True).apply(event("ticket_created__urgent_outage")) == "updated"
+    assert redis_db.keys(DONE_KEY.format("*")) == []
+
+
+def test_a_configured_field_the_ticket_does_not_have_is_not_written(make_applier, known_integration_user, api,
+                                                                    put_bodies):
+    applier = make_applier(policy=FakePolicy())  # all four field ids configured
+    without_due_field = [{"id": URGENCY_FIELD, "value": None}, {"id": CATEGORY_FIELD, "value": None},
+                         {"id": AFTER_HOURS_FIELD, "value": False}]
+    api.get(TICKET_URL, json={"ticket": api_ticket(custom_fields=without_due_field,
+                                                   updated_at="2026-11-27T15:00:00Z")})
+    api.put(TICKET_URL, json={"ticket": {}})
+    assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
+    [body] = put_bodies()
+    assert DUE_FIELD not in [f["id"] for f in body["ticket"]["custom_fields"]]

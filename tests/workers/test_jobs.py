@@ -1,5 +1,6 @@
 """workers.jobs: what the job does with each outcome, on a real Redis with RQ's registries."""
 import logging
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -19,6 +20,10 @@ pytestmark = pytest.mark.redis
 
 TICKET_URL = f"{BASE_URL}/api/v2/tickets/35436"
 CREATED = event("ticket_created__urgent_outage")
+
+
+def counts(job) -> dict:
+    return {k: job.kwargs[k] for k in ("attempt", "outage_attempt")}
 
 
 def scheduled(queue):
@@ -45,7 +50,8 @@ def test_429_reschedules_after_retry_after_with_the_same_event(applier, api, que
     assert 28 <= delay <= 31 + 1
     assert job.id == f"{CREATED.job_id}-retry1"
     assert job.func_name == JOB_FUNCTION
-    assert job.args == [CREATED.to_job()] and job.kwargs == {"attempt": 1, "outage_attempt": 0}
+    assert job.args == [CREATED.to_job()] and counts(job) == {"attempt": 1, "outage_attempt": 0}
+    assert time.time() + jobs.MAX_DELAY_SECONDS - 5 < job.kwargs["deadline"] <= time.time() + jobs.MAX_DELAY_SECONDS
     assert (job.timeout, job.failure_ttl) == (JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS)
 
 
@@ -55,7 +61,7 @@ def test_outages_reschedule_with_exponential_backoff(applier, api, queue, failur
     assert jobs.run(applier, queue, CREATED.to_job(), attempt=7, outage_attempt=2) == "rescheduled:unavailable"
     [(job, delay)] = scheduled(queue)
     assert 4 - 1 <= delay <= 8  # 2 s * 2**2 (the outage attempt), jittered to 50-100 %
-    assert job.kwargs == {"attempt": 8, "outage_attempt": 3}
+    assert counts(job) == {"attempt": 8, "outage_attempt": 3}
 
 
 def test_outage_on_the_last_attempt_fails_the_job_with_the_reason(applier, api, queue, caplog):
@@ -76,13 +82,13 @@ def test_throttling_does_not_spend_the_outage_budget(make_applier, known_integra
         assert jobs.run(throttled, queue, *args, **kwargs) == "rescheduled:throttled"
         job = queue.fetch_job(max(ScheduledJobRegistry(queue=queue).get_job_ids()))
         args, kwargs = job.args, job.kwargs
-    assert kwargs == {"attempt": 4, "outage_attempt": 0}
+    assert counts(job) == {"attempt": 4, "outage_attempt": 0}
 
     api.put(TICKET_URL, status=503)
     assert jobs.run(make_applier(), queue, *args, **kwargs) == "rescheduled:unavailable"
 
     [(job, delay)] = [(j, d) for j, d in scheduled(queue) if j.id.endswith("-retry5")]
-    assert job.kwargs == {"attempt": 5, "outage_attempt": 1}
+    assert counts(job) == {"attempt": 5, "outage_attempt": 1}
     assert 1 - 1 <= delay <= 2  # 2 s * 2**0, jittered to 50-100 % (whole seconds in RQ's registry)
 
 
@@ -104,7 +110,7 @@ def test_a_job_stopped_by_a_deploy_or_its_timeout_is_rescheduled_shortly(queue, 
     assert jobs.run(Interrupted(error), queue, CREATED.to_job()) == f"rescheduled:{reason}"
     [(job, delay)] = scheduled(queue)
     assert job.args == [CREATED.to_job()]
-    assert job.kwargs == {"attempt": 1, "outage_attempt": outage_attempt}
+    assert counts(job) == {"attempt": 1, "outage_attempt": outage_attempt}
     assert jobs.INTERRUPTED_DELAY_SECONDS - 1 <= delay <= jobs.INTERRUPTED_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
 
 
@@ -122,10 +128,16 @@ def test_backoff_doubles_and_is_capped():
         assert ceiling / 2 <= delay <= ceiling
 
 
-def test_rate_limits_are_bounded_too(applier, api, queue):
+def test_rate_limits_are_waited_out_however_often_until_the_deadline(applier, api, queue):
     api.put(TICKET_URL, status=429, headers={"Retry-After": "1"})
+    # A storm can rate-limit one job hundreds of times: the count alone never fails it...
+    assert jobs.run(applier, queue, CREATED.to_job(), attempt=500, deadline=time.time() + 60) == \
+        "rescheduled:rate_limited"
+    [(job, _)] = scheduled(queue)
+    assert counts(job) == {"attempt": 501, "outage_attempt": 0}
+    # ...the deadline, a day after the first reschedule, does.
     with pytest.raises(jobs.GaveUp, match="rate_limited"):
-        jobs.run(applier, queue, CREATED.to_job(), attempt=jobs.MAX_ATTEMPTS - 1)
+        jobs.run(applier, queue, CREATED.to_job(), attempt=501, deadline=time.time() + 0.5)
 
 
 def test_401_fails_at_once_with_a_clear_log_line(applier, api, queue, caplog):

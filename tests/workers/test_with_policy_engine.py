@@ -28,15 +28,16 @@ def comment_event(body: str, **ticket):
 
 
 def test_policy_example_urgent_outage_in_business_hours(applier, api, put_bodies):
-    api.get(TICKET_URL, json={"ticket": api_ticket(custom_fields=[], updated_at="2026-11-27T15:00:00Z")})
+    api.get(TICKET_URL, json={"ticket": api_ticket(updated_at="2026-11-27T15:00:00Z")})
     api.put(TICKET_URL, json={"ticket": {}})
     assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
     [body] = put_bodies()
     update = body["ticket"]
     assert update["priority"] == "urgent"
     assert update["additional_tags"] == ["urgency_urgent", "category_incident"]
+    # the after-hours checkbox is already false on the ticket: not rewritten
     assert update["custom_fields"] == [{"id": 101, "value": "urgent"}, {"id": 102, "value": "incident"},
-                                       {"id": 104, "value": False}, {"id": 103, "value": "2026-11-27T17:00:00Z"}]
+                                       {"id": 103, "value": "2026-11-27T17:00:00Z"}]
     assert update["comment"]["public"] is False
     assert 'found "URGENT" in the subject' in update["comment"]["body"]
     assert update["updated_stamp"] == "2026-11-27T15:00:00Z"
@@ -78,7 +79,7 @@ def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(
     (["category_billing", "category_account_access"], "account_access", None),  # an agent's own tag
 ])
 def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, tags, category, removed):
-    api.get(TICKET_URL, json={"ticket": api_ticket(tags=tags, custom_fields=[])})
+    api.get(TICKET_URL, json={"ticket": api_ticket(tags=tags)})
     api.put(TICKET_URL, json={"ticket": {}})
 
     assert applier.apply(comment_event("Still urgent, please.", tags=tags)) == "updated"
