@@ -45,15 +45,18 @@ def worker():
 @click.option("--secret", default=None,
               help="Signing secret  [default: first of ZENDESK_WEBHOOK_SECRET, else the local dev secret]")
 @click.option("--fresh-id/--keep-id", default=False,
-              help="Give each event payload a new event id, so a replay is not a duplicate.")
+              help="Send each payload as a new event on a new ticket (new event, ticket and comment "
+                   "ids), so neither the endpoint nor the worker treats it as a duplicate.")
 @click.option("--wait", "wait_seconds", type=float, default=0,
-              help="Seconds to wait for each job to finish; prints the job's status and result.")
+              help="Seconds to wait for each job to finish; also prints the job's status and result "
+                   "(needs a service that shows job status, as escalator serve does).")
 def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh_id: bool, wait_seconds: float):
     """Sign webhook PAYLOADS as Zendesk does and POST them to a running service.
 
     Each PAYLOAD is a JSON file, or the name of a shipped sample (see app/samples/), e.g.
     `escalator replay ticket_created__urgent_incident`. Prints one line per payload: the HTTP
-    status and the service's answer. Exits 1 when any payload was not accepted.
+    status and the service's answer (with --wait, then the job's). Exits 1 when any payload was
+    not accepted.
     """
     from app.replay import replay_files
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import time
 import uuid
 from pathlib import Path
@@ -61,10 +62,10 @@ def replay_files(
             echo(f"{name}: error {error}")
             failed += 1
             continue
-        answer = response.text.strip()
+        line = f"{name}: {response.status_code} {response.text.strip()}"
         if response.ok and wait_seconds:
-            answer = json.dumps(_wait_for_job(url, response.json().get("job_id"), wait_seconds) or response.json())
-        echo(f"{name}: {response.status_code} {answer}")
+            line += f" job: {json.dumps(_wait_for_job(url, _job_id(response), wait_seconds))}"
+        echo(line)
         failed += not response.ok
     return 1 if failed else 0
 
@@ -73,20 +74,46 @@ def _payload_bytes(path: Path, fresh_id: bool) -> bytes:
     raw = path.read_bytes()
     if not fresh_id:
         return raw
-    body = json.loads(raw)
-    if isinstance(body, dict) and "type" in body:
-        body["id"] = str(uuid.uuid4())
-    return json.dumps(body).encode()
+    return json.dumps(with_fresh_ids(json.loads(raw))).encode()
 
 
-def _wait_for_job(webhook_url: str, job_id: str | None, wait_seconds: float) -> dict | None:
-    if not job_id:
+def with_fresh_ids(body: dict) -> dict:
+    """The same payload as a new event on a new ticket: neither the endpoint nor the worker has
+    seen it, so it is decided and applied again."""
+    ticket_id = str(random.randint(10**8, 10**9))
+    comment_id = str(random.randint(10**12, 10**13))
+    if "type" in body:  # Zendesk's event envelope
+        body = {**body, "id": str(uuid.uuid4()), "subject": f"zen:ticket:{ticket_id}",
+                "detail": {**body.get("detail", {}), "id": ticket_id}}
+        comment = body.get("event", {}).get("comment")
+        if comment:
+            body["event"] = {**body["event"], "comment": {**comment, "id": comment_id}}
+        return body
+    body = {**body, "ticket_id": ticket_id}  # a trigger body
+    if "comment_id" in body:
+        body["comment_id"] = comment_id
+    return body
+
+
+def _job_id(response: requests.Response) -> str | None:
+    try:
+        return response.json().get("job_id")
+    except ValueError:
         return None
+
+
+def _wait_for_job(webhook_url: str, job_id: str | None, wait_seconds: float) -> dict:
+    if not job_id:
+        return {"status": "none", "message": "no job (the event was ignored)"}
     jobs_url = webhook_url.split("/webhooks/")[0] + f"/jobs/{job_id}"
     deadline = time.monotonic() + wait_seconds
-    state: dict | None = None
+    state: dict = {"status": "unknown", "message": f"no answer within {wait_seconds:g} s"}
     while time.monotonic() < deadline:
-        state = requests.get(jobs_url, timeout=5).json()
+        response = requests.get(jobs_url, timeout=5)
+        if response.status_code == 404 and "json" not in response.headers.get("Content-Type", ""):
+            return {"status": "unknown", "message": "this service does not show job status "
+                    "(escalator serve does; elsewhere set ESCALATOR_EXPOSE_JOB_STATUS=true)"}
+        state = response.json()
         if state.get("status") in ("finished", "failed", "stopped", "canceled"):
             break
         time.sleep(0.2)

@@ -81,12 +81,14 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0,
 def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0,
         outage_attempt: int = 0, deadline: float | None = None) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way."""
+    # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
+    prefix = "dry_run:" if getattr(getattr(applier, "settings", None), "dry_run", False) else ""
     try:
         status = _apply_or_reschedule(applier, queue, event, _Budget(attempt, outage_attempt, deadline))
     except Exception:
-        record_job_result(queue.connection, "failed")
+        record_job_result(queue.connection, prefix + "failed")
         raise
-    record_job_result(queue.connection, status)
+    record_job_result(queue.connection, prefix + status)
     return status
 
 

@@ -77,7 +77,8 @@ def _time_lines(level: str, after_hours: bool, event_time: datetime, outcome: Ou
                      f"{_zone_label(due_local)}): {rule}.")
     if level == URGENT and after_hours:
         if outcome.on_call:
-            lines.append(f"On-call paged: urgent {category} after hours.")
+            # "required", not "paged": the service decides the page; paging itself is a separate step.
+            lines.append(f"On-call page required: urgent {category} after hours.")
         else:
             lines.append(f"No page: {category} after hours is handled on the next business day.")
     return lines

@@ -31,6 +31,11 @@ class DryRunZendesk:
         # the point of a dry run (an admin reads what the service would do); with a real
         # account configured this class is not used and nothing logs bodies.
         self._would_send("PUT", f"/api/v2/tickets/{ticket_id}", body)
+        comment = body.get("ticket", {}).get("comment")
+        if comment:
+            kind = "public reply" if comment.get("public") else "internal note"
+            log.info("zendesk.dry_run.%s ticket=%s:\n%s", kind.replace(" ", "_"), ticket_id,
+                     "\n".join("    " + line for line in comment.get("body", "").splitlines()))
         return {}
 
     def _would_send(self, method: str, path: str, body: dict | None = None) -> None:

@@ -70,3 +70,12 @@ def test_gunicorn_start_fails_with_one_clear_message_when_settings_are_missing(t
     assert code != 0
     assert "REDIS_URL is required" in output and "ZENDESK_WEBHOOK_SECRET is required" in output
     assert "Traceback" not in output
+
+
+def test_replay_wait_says_when_the_service_shows_no_job_status(gunicorn):
+    base, _ = gunicorn
+    replay = subprocess.run(
+        [str(BIN / "escalator"), "replay", "ticket_created__urgent_incident", "--url", base + "/webhooks/zendesk",
+         "--secret", "gunicorn-secret", "--wait", "2"], capture_output=True, text=True, timeout=30)
+    assert replay.returncode == 0, replay.stderr
+    assert " 202 " in replay.stdout and "ESCALATOR_EXPOSE_JOB_STATUS" in replay.stdout

@@ -25,33 +25,46 @@ def serve(tmp_path_factory):
         process.stop()
 
 
-def replay(base: str, sample: str) -> tuple[int, dict]:
+def replay(base: str, sample: str, *options: str) -> tuple[int, dict, dict]:
+    """(HTTP status, the endpoint's answer, the job's state) for one replayed sample."""
     result = subprocess.run([str(BIN / "escalator"), "replay", sample, "--url", base + "/webhooks/zendesk",
-                             "--wait", "10"], capture_output=True, text=True, timeout=60)
+                             "--wait", "10", *options], capture_output=True, text=True, timeout=60)
     name, _, rest = result.stdout.strip().partition(": ")
-    status, _, answer = rest.partition(" ")
+    status, _, answers = rest.partition(" ")
+    answer, _, job = answers.partition(" job: ")
     assert name == sample, result.stdout + result.stderr
-    return int(status), json.loads(answer)
+    return int(status), json.loads(answer), json.loads(job)
 
 
 @pytest.mark.parametrize("sample", sample_names())
 def test_every_sample_is_accepted_and_processed(serve, sample):
     base, process = serve
-    status, answer = replay(base, sample)
+    status, answer, job = replay(base, sample)
 
     assert status == 202
     if "ignored" in answer:
-        assert sample.endswith("__unhandled")
+        assert sample.endswith("__unhandled") and job["status"] == "none"
         return
-    assert answer["status"] == "finished", process.output()[-3000:]
-    assert isinstance(answer["result"], str) and answer["result"]
+    assert answer["status"] == "accepted"
+    assert job["status"] == "finished", process.output()[-3000:]
+    assert isinstance(job["result"], str) and job["result"]
 
 
 def test_urgent_sample_is_decided_and_logged_as_a_dry_run(serve):
     base, process = serve
-    status, answer = replay(base, "ticket_created__urgent_incident")
-    assert status == 202
-    process.wait_for_output("PUT /api/v2/tickets/7001")
+    status, answer, job = replay(base, "ticket_created__urgent_incident", "--fresh-id")
+    assert status == 202 and answer["status"] == "accepted"
+    assert job["result"] == "updated"
+    process.wait_for_output("zendesk.dry_run.internal_note")
+
+
+def test_replaying_twice_is_a_duplicate_unless_fresh(serve):
+    base, _ = serve
+    replay(base, "ticket_comment_added__end_user_time_sensitive")
+    _, again, _ = replay(base, "ticket_comment_added__end_user_time_sensitive")
+    assert again["status"] == "duplicate"
+    _, fresh, job = replay(base, "ticket_comment_added__end_user_time_sensitive", "--fresh-id")
+    assert fresh["status"] == "accepted" and job["result"] == "updated"
 
 
 def test_serve_uses_the_embedded_redis(serve):

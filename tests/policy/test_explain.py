@@ -16,7 +16,7 @@ def test_note_names_the_word_the_field_and_context(policy, ticket):
 
 def test_note_for_after_hours_page(policy, ticket):
     note = decide(ticket("fraudulent applications", "Urgent", at="2026-11-28T07:30:00Z"), policy).explanation
-    assert "after hours" in note and "On-call paged: urgent fraud_attack after hours." in note
+    assert "after hours" in note and "On-call page required: urgent fraud_attack after hours." in note
 
 
 def test_note_for_next_business_day(policy, ticket):

@@ -196,3 +196,10 @@ def test_results_and_failures_are_counted_for_metrics(applier, api, queue):
         jobs.run(applier, queue, comment.to_job())
     counts = {k.decode(): int(v) for k, v in queue.connection.hgetall(JOB_RESULTS_KEY).items()}
     assert counts == {"updated": 1, "duplicate": 1, "failed": 1}
+
+
+def test_dry_run_results_are_counted_apart(make_applier, queue):
+    from app.metrics import JOB_RESULTS_KEY
+
+    jobs.run(make_applier(dry_run=True), queue, CREATED.to_job())
+    assert queue.connection.hgetall(JOB_RESULTS_KEY) == {b"dry_run:updated": b"1"}
