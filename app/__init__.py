@@ -1,4 +1,5 @@
 """escalator: enforce a support team's urgency policy inside Zendesk."""
+
 from __future__ import annotations
 
 __version__ = "0.1.0"

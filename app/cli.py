@@ -1,4 +1,5 @@
 """The `escalator` command: serve, worker, replay, classify."""
+
 from __future__ import annotations
 
 import sys
@@ -42,14 +43,25 @@ def worker():
 @main.command()
 @click.argument("payloads", nargs=-1, required=True)
 @click.option("--url", default=None, help="Webhook URL  [default: http://127.0.0.1:$PORT/webhooks/zendesk]")
-@click.option("--secret", default=None,
-              help="Signing secret  [default: first of ZENDESK_WEBHOOK_SECRET, else the local dev secret]")
-@click.option("--fresh-id/--keep-id", default=False,
-              help="Send each payload as a new event on a new ticket (new event, ticket and comment "
-                   "ids), so neither the endpoint nor the worker treats it as a duplicate.")
-@click.option("--wait", "wait_seconds", type=float, default=0,
-              help="Seconds to wait for each job to finish; also prints the job's status and result "
-                   "(needs a service that shows job status, as escalator serve does).")
+@click.option(
+    "--secret",
+    default=None,
+    help="Signing secret  [default: first of ZENDESK_WEBHOOK_SECRET, else the local dev secret]",
+)
+@click.option(
+    "--fresh-id/--keep-id",
+    default=False,
+    help="Send each payload as a new event on a new ticket (new event, ticket and comment "
+    "ids), so neither the endpoint nor the worker treats it as a duplicate.",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=0,
+    help="Seconds to wait for each job to finish; also prints the job's status and result "
+    "(needs a service that shows job status, as escalator serve does).",
+)
 def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh_id: bool, wait_seconds: float):
     """Sign webhook PAYLOADS as Zendesk does and POST them to a running service.
 
@@ -60,8 +72,9 @@ def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh
     """
     from app.replay import replay_files
 
-    sys.exit(replay_files(payloads, url=url, secret=secret, fresh_id=fresh_id,
-                          wait_seconds=wait_seconds, echo=click.echo))
+    sys.exit(
+        replay_files(payloads, url=url, secret=secret, fresh_id=fresh_id, wait_seconds=wait_seconds, echo=click.echo)
+    )
 
 
 def _settings_or_exit(**requirements):

@@ -4,6 +4,7 @@ With no REDIS_URL the queue lives in an in-memory Redis (fakeredis). RQ's forkin
 forked scheduler would each get a copy of that memory, so jobs run in this process
 (`SimpleWorker`) and scheduled jobs (rate-limit and retry delays) are moved by a thread here.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,10 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
     configure_logging()
     if not settings.accepted_secrets:
         settings = replace(settings, webhook_secrets=(LOCAL_DEV_SECRET,))
-        log.warning("serve.local-dev-secret no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed "
-                    "with the local development secret (escalator replay uses it)")
+        log.warning(
+            "serve.local-dev-secret no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed "
+            "with the local development secret (escalator replay uses it)"
+        )
     settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
     queue = make_queue(connection, settings.queue_name)
@@ -39,8 +42,13 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
 
     server = make_server(host, port, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    log.info("serve.listening url=http://%s:%s/webhooks/zendesk redis=%s dry_run=%s",
-             host, server.port, "embedded" if not settings.redis_url else "external", settings.dry_run)
+    log.info(
+        "serve.listening url=http://%s:%s/webhooks/zendesk redis=%s dry_run=%s",
+        host,
+        server.port,
+        "embedded" if not settings.redis_url else "external",
+        settings.dry_run,
+    )
 
     if not settings.redis_url:
         threading.Thread(target=_move_scheduled_jobs, args=(queue,), name="scheduler", daemon=True).start()

@@ -1,10 +1,11 @@
 """Build the Flask app: settings injected (tests never monkeypatch), queue attached once."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 import redis
 from flask import Flask
@@ -28,7 +29,7 @@ class Services:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def build_app(

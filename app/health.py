@@ -1,4 +1,5 @@
 """GET /healthz (the process answers), GET /readyz (Redis answers), GET /metrics."""
+
 from __future__ import annotations
 
 import redis

@@ -2,6 +2,7 @@
 
 The result is the worker's short status string ("updated", "noop", ...), never ticket text.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify

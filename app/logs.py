@@ -2,6 +2,7 @@
 
 Set ESCALATOR_LOG_LEVEL (default INFO).
 """
+
 from __future__ import annotations
 
 import logging

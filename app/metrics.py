@@ -4,7 +4,10 @@ Counts live in Redis, not in process memory: there are several web processes (gu
 dynos) and RQ runs each job in a short-lived work horse, so only shared counters add up. Job
 states come from RQ's registries. Everything is read at scrape time.
 """
+
 from __future__ import annotations
+
+import contextlib
 
 import redis
 from prometheus_client import CollectorRegistry
@@ -20,10 +23,8 @@ WEBHOOK_OUTCOMES_KEY = KEY_PREFIX + "metrics:webhook-outcomes"
 
 def record_webhook_outcome(connection: redis.Redis, outcome: str) -> None:
     """Count one answered webhook; best effort, a metric never fails a request."""
-    try:
+    with contextlib.suppress(redis.RedisError):
         connection.hincrby(WEBHOOK_OUTCOMES_KEY, outcome, 1)
-    except redis.RedisError:
-        pass
 
 
 def record_job_result(connection: redis.Redis, status: str) -> None:
@@ -53,8 +54,12 @@ class QueueCollector:
         for state, count in states.items():
             jobs.add_metric([state], count)
         yield jobs
-        yield _counter("escalator_webhooks", "Zendesk webhook requests by outcome (accepted, duplicate, "
-                       "ignored, invalid-signature, ...)", "outcome", outcomes)
+        yield _counter(
+            "escalator_webhooks",
+            "Zendesk webhook requests by outcome (accepted, duplicate, ignored, invalid-signature, ...)",
+            "outcome",
+            outcomes,
+        )
         yield _counter("escalator_worker_jobs", "Finished ticket jobs by result", "result", results)
 
     def _job_states(self) -> dict[str, int]:

@@ -3,6 +3,7 @@
 Every job is enqueued by dotted name so the web process never imports worker code, with RQ's
 JSON serializer so Redis holds no pickles and jobs take plain ids and strings.
 """
+
 from __future__ import annotations
 
 import redis

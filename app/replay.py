@@ -1,4 +1,5 @@
 """`escalator replay`: sign sample payloads as Zendesk does and POST them to a running service."""
+
 from __future__ import annotations
 
 import json
@@ -6,13 +7,13 @@ import os
 import random
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import requests
 
-from app.webhooks.signing import signed_headers
 from app.settings import DEFAULT_PORT, LOCAL_DEV_SECRET
+from app.webhooks.signing import signed_headers
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
@@ -83,8 +84,12 @@ def with_fresh_ids(body: dict) -> dict:
     ticket_id = str(random.randint(10**8, 10**9))
     comment_id = str(random.randint(10**12, 10**13))
     if "type" in body:  # Zendesk's event envelope
-        body = {**body, "id": str(uuid.uuid4()), "subject": f"zen:ticket:{ticket_id}",
-                "detail": {**body.get("detail", {}), "id": ticket_id}}
+        body = {
+            **body,
+            "id": str(uuid.uuid4()),
+            "subject": f"zen:ticket:{ticket_id}",
+            "detail": {**body.get("detail", {}), "id": ticket_id},
+        }
         comment = body.get("event", {}).get("comment")
         if comment:
             body["event"] = {**body["event"], "comment": {**comment, "id": comment_id}}
@@ -111,8 +116,11 @@ def _wait_for_job(webhook_url: str, job_id: str | None, wait_seconds: float) -> 
     while time.monotonic() < deadline:
         response = requests.get(jobs_url, timeout=5)
         if response.status_code == 404 and "json" not in response.headers.get("Content-Type", ""):
-            return {"status": "unknown", "message": "this service does not show job status "
-                    "(escalator serve does; elsewhere set ESCALATOR_EXPOSE_JOB_STATUS=true)"}
+            return {
+                "status": "unknown",
+                "message": "this service does not show job status "
+                "(escalator serve does; elsewhere set ESCALATOR_EXPOSE_JOB_STATUS=true)",
+            }
         state = response.json()
         if state.get("status") in ("finished", "failed", "stopped", "canceled"):
             break

@@ -3,6 +3,7 @@
 `Settings.from_env()` collects every problem before failing, so an admin sees one message listing
 all missing or invalid settings. Secrets are never part of `repr` or `describe()`.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,9 @@ ZENDESK_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 LOCAL_DEV_SECRET = "escalator-local-development-secret"
 
 
-MISSING_SECRET = ("ZENDESK_WEBHOOK_SECRET is required: the webhook's signing secret "
-                  "(comma-separate two during a rotation)")
+MISSING_SECRET = (
+    "ZENDESK_WEBHOOK_SECRET is required: the webhook's signing secret (comma-separate two during a rotation)"
+)
 MISSING_REDIS = "REDIS_URL is required (the embedded in-memory Redis is for `escalator serve` only)"
 
 
@@ -85,8 +87,7 @@ class Settings:
             "redis": "embedded" if not self.redis_url else self.redis_url.split("@")[-1],
             "queue": self.queue_name,
             "zendesk": self.zendesk_url or "none (dry run)",
-            "zendesk_auth": "oauth" if self.zendesk_oauth_token
-            else "api_token" if self.zendesk_api_token else "none",
+            "zendesk_auth": "oauth" if self.zendesk_oauth_token else "api_token" if self.zendesk_api_token else "none",
             "dry_run": self.dry_run,
             "webhook_secrets": len(self.webhook_secrets),
             "allow_test_secret": self.allow_test_secret,
@@ -96,7 +97,7 @@ class Settings:
     @classmethod
     def from_env(
         cls, env: dict[str, str] | None = None, *, require_redis: bool = False, require_secret: bool = False
-    ) -> "Settings":
+    ) -> Settings:
         env = dict(os.environ if env is None else env)
         problems: list[str] = []
         reader = _Reader(env, problems)
@@ -128,8 +129,10 @@ class Settings:
 
         policy_path = Path(reader.text("ESCALATOR_POLICY") or default_policy_path())
         if not policy_path.is_file():
-            problems.append(f"ESCALATOR_POLICY: no policy file at {policy_path} (set it, or run from the "
-                            "project folder, which has config/policy.toml)")
+            problems.append(
+                f"ESCALATOR_POLICY: no policy file at {policy_path} (set it, or run from the "
+                "project folder, which has config/policy.toml)"
+            )
 
         settings = cls(
             redis_url=redis_url,
@@ -144,12 +147,15 @@ class Settings:
             webhook_secrets=secrets,
             allow_test_secret=allow_test_secret,
             signature_tolerance_seconds=reader.integer(
-                "ESCALATOR_SIGNATURE_TOLERANCE_SECONDS", DEFAULT_SIGNATURE_TOLERANCE_SECONDS, 1, 86400),
+                "ESCALATOR_SIGNATURE_TOLERANCE_SECONDS", DEFAULT_SIGNATURE_TOLERANCE_SECONDS, 1, 86400
+            ),
             max_body_bytes=reader.integer("ESCALATOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 10 * 1024 * 1024),
             event_seen_ttl_seconds=reader.integer(
-                "ESCALATOR_EVENT_SEEN_TTL_SECONDS", DEFAULT_EVENT_SEEN_TTL_SECONDS, 60, 90 * 86400),
+                "ESCALATOR_EVENT_SEEN_TTL_SECONDS", DEFAULT_EVENT_SEEN_TTL_SECONDS, 60, 90 * 86400
+            ),
             zendesk_requests_per_minute=reader.integer(
-                "ZENDESK_REQUESTS_PER_MINUTE", DEFAULT_ZENDESK_REQUESTS_PER_MINUTE, 1, 2500),
+                "ZENDESK_REQUESTS_PER_MINUTE", DEFAULT_ZENDESK_REQUESTS_PER_MINUTE, 1, 2500
+            ),
             policy_path=policy_path,
             expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
         )

@@ -2,19 +2,20 @@
 
 Run: .venv/bin/python bench/classify.py
 """
+
 from __future__ import annotations
 
 import random
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.policy import decide, load_policy  # noqa: E402
-from app.policy.model import COMMENT, TicketText  # noqa: E402
+from app.policy import decide, load_policy
+from app.policy.model import COMMENT, TicketText
 
 SENTENCES = [
     "Hi team, we are seeing intermittent failures on the onboarding flow since this morning.",
@@ -66,7 +67,7 @@ def timed(function, argument) -> float:
 
 def main() -> None:
     policy = load_policy()
-    when = datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
     bodies = realistic_bodies(2000)
     tickets = [TicketText(COMMENT, "", body, when) for body in bodies]
     engine = rate(lambda ticket: decide(ticket, policy), tickets)

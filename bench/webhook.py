@@ -9,6 +9,7 @@ Every request carries a new event id, so each one really enqueues a job.
 
     .venv/bin/python bench/webhook.py [--requests 2000] [--redis-url redis://127.0.0.1:6379/14]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,14 +48,18 @@ def body() -> bytes:
 def summary(label: str, latencies: list[float], elapsed: float) -> None:
     ms = sorted(x * 1000 for x in latencies)
     pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
-    print(f"{label:<34} {len(ms):>6} req  {len(ms) / elapsed:>8.0f} req/s  "
-          f"p50 {statistics.median(ms):6.2f} ms  p95 {pick(0.95):6.2f} ms  p99 {pick(0.99):6.2f} ms  "
-          f"max {ms[-1]:6.2f} ms")
+    print(
+        f"{label:<34} {len(ms):>6} req  {len(ms) / elapsed:>8.0f} req/s  "
+        f"p50 {statistics.median(ms):6.2f} ms  p95 {pick(0.95):6.2f} ms  p99 {pick(0.99):6.2f} ms  "
+        f"max {ms[-1]:6.2f} ms"
+    )
 
 
 def in_process(count: int) -> None:
-    app = create_app(Settings(webhook_secrets=(SECRET,), redis_url="redis://unused"),
-                     redis_connection=fakeredis.FakeRedis(server=fakeredis.FakeServer()))
+    app = create_app(
+        Settings(webhook_secrets=(SECRET,), redis_url="redis://unused"),
+        redis_connection=fakeredis.FakeRedis(server=fakeredis.FakeServer()),
+    )
     client = app.test_client()
     latencies = []
     started = time.perf_counter()
@@ -98,12 +103,20 @@ def under_gunicorn(count: int, redis_url: str) -> None:
     connection = redis.Redis.from_url(redis_url)
     connection.flushdb()
     port = free_port()
-    command = next(line.split(":", 1)[1] for line in (REPO / "Procfile").read_text().splitlines()
-                   if line.startswith("web:"))
-    env = {**os.environ, "PORT": str(port), "REDIS_URL": redis_url, "ZENDESK_WEBHOOK_SECRET": SECRET,
-           "WEB_CONCURRENCY": "2", "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    server = subprocess.Popen(shlex.split(command), cwd=REPO, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = next(
+        line.split(":", 1)[1] for line in (REPO / "Procfile").read_text().splitlines() if line.startswith("web:")
+    )
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "REDIS_URL": redis_url,
+        "ZENDESK_WEBHOOK_SECRET": SECRET,
+        "WEB_CONCURRENCY": "2",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    server = subprocess.Popen(
+        shlex.split(command), cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}/webhooks/zendesk"
     try:
         for _ in range(100):
@@ -127,8 +140,11 @@ def under_gunicorn(count: int, redis_url: str) -> None:
         jobs = connection.llen("rq:queue:escalator")
         print(f"jobs enqueued: {jobs} (expected {2 * count + 20})")
         workers = children(server.pid)
-        print("memory (RSS): master {:.1f} MiB, workers {}".format(
-            rss_mib(server.pid), ", ".join(f"{rss_mib(p):.1f} MiB" for p in workers)))
+        print(
+            "memory (RSS): master {:.1f} MiB, workers {}".format(
+                rss_mib(server.pid), ", ".join(f"{rss_mib(p):.1f} MiB" for p in workers)
+            )
+        )
     finally:
         server.terminate()
         server.wait(10)

@@ -1,4 +1,5 @@
 """Gunicorn settings for the web dyno (`web:` in the Procfile). Each setting says why."""
+
 import os
 import sys
 

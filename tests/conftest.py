@@ -1,7 +1,8 @@
 """Fixtures shared by every test: settings, an app on an in-memory Redis, a client, a real Redis."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import fakeredis
 import pytest
@@ -25,7 +26,7 @@ def fake_redis():
 
 @pytest.fixture
 def now() -> datetime:
-    return datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)
+    return datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -54,8 +55,9 @@ def post_signed(client, now):
     """POST a body to the webhook endpoint, signed as Zendesk signs it."""
 
     def post(body, *, secret: str = SECRET, timestamp: str | None = None, headers: dict | None = None):
-        return post_webhook(client, body, secret=secret, headers=headers,
-                            timestamp=timestamp or now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return post_webhook(
+            client, body, secret=secret, headers=headers, timestamp=timestamp or now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
 
     return post
 
@@ -72,8 +74,11 @@ def redis_test_url(tmp_path_factory) -> str:
     from tests.processes import Process, redis_server_binary
 
     port = free_port()
-    server = Process([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
-                     env={}, log_path=tmp_path_factory.mktemp("redis") / "redis.log")
+    server = Process(
+        [redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
+        env={},
+        log_path=tmp_path_factory.mktemp("redis") / "redis.log",
+    )
     try:
         server.wait_for_output("Ready to accept connections")
         yield f"redis://127.0.0.1:{port}/15"

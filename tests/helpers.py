@@ -1,4 +1,5 @@
 """Plain helpers for tests (fixtures live in conftest.py)."""
+
 from __future__ import annotations
 
 import json

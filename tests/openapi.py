@@ -8,6 +8,7 @@ schemas do not forbid unknown properties (no `additionalProperties: false` on Ti
 schema validation alone would accept a misspelt key; `undeclared_properties` lists every key in a
 body that the schema does not declare, so tests can pin exactly which ones we rely on anyway.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,9 @@ from referencing.jsonschema import DRAFT4
 
 # A copy of Zendesk's own description of its Support API (shared/reference), kept with the tests
 # so they run on any checkout; ZENDESK_OPENAPI points at another copy.
-SPEC_PATH = Path(os.environ.get(
-    "ZENDESK_OPENAPI", Path(__file__).resolve().parent / "fixtures" / "zendesk-ticketing-openapi.yaml"))
+SPEC_PATH = Path(
+    os.environ.get("ZENDESK_OPENAPI", Path(__file__).resolve().parent / "fixtures" / "zendesk-ticketing-openapi.yaml")
+)
 SPEC_URI = "urn:zendesk-ticketing-openapi"
 
 
@@ -36,13 +38,13 @@ class _SpecLoader(yaml.SafeLoader):
 _SpecLoader.add_constructor("tag:yaml.org,2002:value", _SpecLoader.construct_yaml_str)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_spec(path: Path = SPEC_PATH) -> dict:
     with open(path, encoding="utf-8") as f:
         return yaml.load(f, Loader=_SpecLoader)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _registry() -> Registry:
     resource = Resource.from_contents(load_spec(), default_specification=DRAFT4)
     return Registry().with_resource(SPEC_URI, resource)

@@ -1,4 +1,5 @@
 """Start real processes (gunicorn, rq worker, redis-server, escalator serve) for tests."""
+
 from __future__ import annotations
 
 import os
@@ -36,9 +37,10 @@ def process_env(**overrides: str) -> dict[str, str]:
 class Process:
     def __init__(self, argv: list[str], env: dict[str, str], log_path: Path):
         self.log_path = log_path
-        self._log = open(log_path, "wb")
-        self.popen = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+        self._log = open(log_path, "wb")  # noqa: SIM115 (closed in stop(), the process outlives __init__)
+        self.popen = subprocess.Popen(
+            argv, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def output(self) -> str:
         if not self._log.closed:

@@ -30,6 +30,7 @@ on its first line; drive it over HTTP:
 Unknown tickets spring into existence (empty, priority null) the first time they are read or
 updated, so a test only seeds what it cares about.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,7 @@ import json
 import re
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -50,8 +51,7 @@ STUB_TICKET_PATH = re.compile(r"^/_stub/tickets/(\d+)$")
 
 
 class StubZendesk:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 integration_user_id: int = INTEGRATION_USER_ID):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, integration_user_id: int = INTEGRATION_USER_ID):
         self.integration_user_id = integration_user_id
         self._lock = threading.Lock()
         self._requests: list[dict] = []
@@ -59,7 +59,8 @@ class StubZendesk:
         self._tickets: dict[int, dict] = {}
         self._comments: dict[int, list[dict]] = {}
         self._users: dict[int, dict] = {
-            integration_user_id: {"id": integration_user_id, "name": "Escalator", "role": "admin"}}
+            integration_user_id: {"id": integration_user_id, "name": "Escalator", "role": "admin"}
+        }
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -69,7 +70,7 @@ class StubZendesk:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "StubZendesk":
+    def start(self) -> StubZendesk:
         self._thread = threading.Thread(target=self._server.serve_forever, name="stub-zendesk", daemon=True)
         self._thread.start()
         return self
@@ -80,7 +81,7 @@ class StubZendesk:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "StubZendesk":
+    def __enter__(self) -> StubZendesk:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -90,8 +91,11 @@ class StubZendesk:
 
     def requests(self, method: str | None = None, path: str | None = None) -> list[dict]:
         with self._lock:
-            return [dict(r) for r in self._requests
-                    if (method is None or r["method"] == method) and (path is None or r["path"] == path)]
+            return [
+                dict(r)
+                for r in self._requests
+                if (method is None or r["method"] == method) and (path is None or r["path"] == path)
+            ]
 
     def reset(self) -> None:
         with self._lock:
@@ -100,13 +104,29 @@ class StubZendesk:
             self._tickets.clear()
             self._comments.clear()
 
-    def script(self, path: str, *, status: int | None = None, times: int = 1,
-               retry_after: float | None = None, hang: float | None = None, method: str | None = None) -> None:
+    def script(
+        self,
+        path: str,
+        *,
+        status: int | None = None,
+        times: int = 1,
+        retry_after: float | None = None,
+        hang: float | None = None,
+        method: str | None = None,
+    ) -> None:
         if status is None and hang is None:
             raise ValueError("script needs a status or a hang")
         with self._lock:
-            self._scripts.append({"path": path, "method": method, "status": status, "times": times,
-                                  "retry_after": retry_after, "hang": hang})
+            self._scripts.append(
+                {
+                    "path": path,
+                    "method": method,
+                    "status": status,
+                    "times": times,
+                    "retry_after": retry_after,
+                    "hang": hang,
+                }
+            )
 
     def seed_ticket(self, ticket: dict) -> dict:
         with self._lock:
@@ -118,8 +138,14 @@ class StubZendesk:
     def seed_comment(self, ticket_id: int, comment: dict, author: dict) -> None:
         with self._lock:
             self._users[int(author["id"])] = author
-            stored = {"type": "Comment", "public": True, "created_at": CREATED_AT, "html_body": "",
-                      "author_id": author["id"], **comment}
+            stored = {
+                "type": "Comment",
+                "public": True,
+                "created_at": CREATED_AT,
+                "html_body": "",
+                "author_id": author["id"],
+                **comment,
+            }
             self._comments.setdefault(int(ticket_id), []).append(stored)
 
     def ticket(self, ticket_id: int) -> dict:
@@ -178,8 +204,14 @@ class StubZendesk:
         changes = body["ticket"]
         ticket = self._ticket(ticket_id)
         if "safe_update" in changes and changes.get("updated_stamp") != ticket["updated_at"]:
-            return 409, {}, {"error": "UpdateConflict",
-                             "description": "Safe Update prevented the update due to outdated ticket data."}
+            return (
+                409,
+                {},
+                {
+                    "error": "UpdateConflict",
+                    "description": "Safe Update prevented the update due to outdated ticket data.",
+                },
+            )
         for key in ("priority", "status", "subject"):
             if key in changes:
                 ticket[key] = changes[key]
@@ -193,11 +225,17 @@ class StubZendesk:
         ticket["custom_fields"] = list(fields.values())
         if "comment" in changes:
             comments = self._comments.setdefault(ticket_id, [])
-            comments.append({"id": 50000000000 + len(comments), "type": "Comment",
-                             "author_id": self.integration_user_id,
-                             "body": changes["comment"].get("body", ""), "html_body": "",
-                             "public": changes["comment"].get("public", True),
-                             "created_at": ticket["updated_at"]})
+            comments.append(
+                {
+                    "id": 50000000000 + len(comments),
+                    "type": "Comment",
+                    "author_id": self.integration_user_id,
+                    "body": changes["comment"].get("body", ""),
+                    "html_body": "",
+                    "public": changes["comment"].get("public", True),
+                    "created_at": ticket["updated_at"],
+                }
+            )
         ticket["updated_at"] = _later(ticket["updated_at"])
         return 200, {}, {"ticket": ticket, "audit": {"events": []}}
 
@@ -211,19 +249,33 @@ class StubZendesk:
         if query.get("include") == "users":
             author_ids = {c["author_id"] for c in page}
             users = [u for i, u in self._users.items() if i in author_ids]
-        return {"comments": page, "users": users, "count": len(comments),
-                "next_page": "stub://next" if rest else None, "previous_page": None}
+        return {
+            "comments": page,
+            "users": users,
+            "count": len(comments),
+            "next_page": "stub://next" if rest else None,
+            "previous_page": None,
+        }
 
 
 def _new_ticket(ticket_id: int) -> dict:
-    return {"id": ticket_id, "subject": "", "description": "", "priority": None, "status": "open",
-            "tags": [], "custom_fields": [], "created_at": CREATED_AT, "updated_at": CREATED_AT}
+    return {
+        "id": ticket_id,
+        "subject": "",
+        "description": "",
+        "priority": None,
+        "status": "open",
+        "tags": [],
+        "custom_fields": [],
+        "created_at": CREATED_AT,
+        "updated_at": CREATED_AT,
+    }
 
 
 def _later(stamp: str) -> str:
     """A new updated_at: now, or one second after the old one if the clock has not moved on."""
     old = datetime.fromisoformat(stamp)
-    new = max(datetime.now(timezone.utc).replace(microsecond=0), old + timedelta(seconds=1))
+    new = max(datetime.now(UTC).replace(microsecond=0), old + timedelta(seconds=1))
     return new.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -294,8 +346,14 @@ def _control(stub: StubZendesk, method: str, path: str, body) -> tuple[int, dict
         return 200, {}, {"ok": True}
     if method == "POST" and path == "/_stub/script":
         try:
-            stub.script(body["path"], status=body.get("status"), times=int(body.get("times", 1)),
-                        retry_after=body.get("retry_after"), hang=body.get("hang"), method=body.get("method"))
+            stub.script(
+                body["path"],
+                status=body.get("status"),
+                times=int(body.get("times", 1)),
+                retry_after=body.get("retry_after"),
+                hang=body.get("hang"),
+                method=body.get("method"),
+            )
         except (KeyError, ValueError) as e:
             return 400, {}, {"error": f"bad script: {e}"}
         return 200, {}, {"ok": True}

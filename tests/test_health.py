@@ -68,8 +68,8 @@ def test_metrics_say_when_redis_is_down(settings, now):
 
 
 def test_webhook_counts_add_up_across_web_processes(settings, fake_redis, now):
-    from tests.helpers import SECRET
     from app.webhooks.signing import signed_headers
+    from tests.helpers import SECRET
 
     first = create_app(settings, redis_connection=fake_redis, clock=lambda: now)
     second = create_app(settings, redis_connection=fake_redis, clock=lambda: now)

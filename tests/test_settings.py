@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import LOCAL_DEV_SECRET, Settings, SettingsError, ZENDESK_TEST_SECRET
+from app.settings import LOCAL_DEV_SECRET, ZENDESK_TEST_SECRET, Settings, SettingsError
 
 
 def test_defaults_need_nothing_and_run_dry():
@@ -16,19 +16,29 @@ def test_defaults_need_nothing_and_run_dry():
 
 def test_every_problem_is_reported_at_once():
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env({
-            "REDIS_URL": "localhost:6379",
-            "PORT": "eighty",
-            "ZENDESK_EMAIL": "agent@example.com",
-            "ZENDESK_OAUTH_TOKEN": "tok",
-            "ESCALATOR_POLICY": "/nowhere/policy.toml",
-            "ESCALATOR_ALLOW_TEST_SECRET": "maybe",
-        }, require_secret=True)
+        Settings.from_env(
+            {
+                "REDIS_URL": "localhost:6379",
+                "PORT": "eighty",
+                "ZENDESK_EMAIL": "agent@example.com",
+                "ZENDESK_OAUTH_TOKEN": "tok",
+                "ESCALATOR_POLICY": "/nowhere/policy.toml",
+                "ESCALATOR_ALLOW_TEST_SECRET": "maybe",
+            },
+            require_secret=True,
+        )
     problems = caught.value.problems
     assert len(problems) == 7
     text = str(caught.value)
-    for name in ("REDIS_URL", "PORT", "ZENDESK_EMAIL and ZENDESK_API_TOKEN", "ZENDESK_SUBDOMAIN",
-                 "ESCALATOR_POLICY", "ESCALATOR_ALLOW_TEST_SECRET", "ZENDESK_WEBHOOK_SECRET"):
+    for name in (
+        "REDIS_URL",
+        "PORT",
+        "ZENDESK_EMAIL and ZENDESK_API_TOKEN",
+        "ZENDESK_SUBDOMAIN",
+        "ESCALATOR_POLICY",
+        "ESCALATOR_ALLOW_TEST_SECRET",
+        "ZENDESK_WEBHOOK_SECRET",
+    ):
         assert name in text
     assert "tok" not in text
 
@@ -39,11 +49,13 @@ def test_required_redis_for_the_deployed_processes():
 
 
 def test_secrets_are_split_for_rotation_and_never_shown():
-    settings = Settings.from_env({
-        "ZENDESK_WEBHOOK_SECRET": "old-secret, new-secret",
-        "ZENDESK_SUBDOMAIN": "acme",
-        "ZENDESK_OAUTH_TOKEN": "oauth-token-value",
-    })
+    settings = Settings.from_env(
+        {
+            "ZENDESK_WEBHOOK_SECRET": "old-secret, new-secret",
+            "ZENDESK_SUBDOMAIN": "acme",
+            "ZENDESK_OAUTH_TOKEN": "oauth-token-value",
+        }
+    )
     assert settings.webhook_secrets == ("old-secret", "new-secret")
     assert settings.zendesk_url == "https://acme.zendesk.com"
     assert not settings.dry_run
@@ -53,12 +65,14 @@ def test_secrets_are_split_for_rotation_and_never_shown():
 
 
 def test_base_url_overrides_subdomain_and_api_token_auth():
-    settings = Settings.from_env({
-        "ZENDESK_SUBDOMAIN": "acme",
-        "ZENDESK_BASE_URL": "http://127.0.0.1:9999/",
-        "ZENDESK_EMAIL": "bot@acme.test",
-        "ZENDESK_API_TOKEN": "t",
-    })
+    settings = Settings.from_env(
+        {
+            "ZENDESK_SUBDOMAIN": "acme",
+            "ZENDESK_BASE_URL": "http://127.0.0.1:9999/",
+            "ZENDESK_EMAIL": "bot@acme.test",
+            "ZENDESK_API_TOKEN": "t",
+        }
+    )
     assert settings.zendesk_url == "http://127.0.0.1:9999"
     assert settings.describe()["zendesk_auth"] == "api_token"
 

@@ -21,15 +21,16 @@ The order, each step with its own status (also the job's return value):
 
 Rate limits, outages and lock waits are raised to the job (`workers/jobs.py`), which reschedules.
 """
+
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import redis
 
-from app.policy.model import CREATED, COMMENT, Decision, TicketText
+from app.policy.model import COMMENT, CREATED, Decision, TicketText
 from app.queueing import KEY_PREFIX
 from app.webhooks.events import STATUS_CHANGED, TicketEvent
 from app.zendesk import (
@@ -77,8 +78,9 @@ class TicketEventApplier:
         skipped = self._skip_reason(event, event.comment or {})
         if skipped:
             return skipped
-        lock = self.redis.lock(LOCK_KEY.format(event.ticket_id),
-                               timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=self.lock_wait_seconds)
+        lock = self.redis.lock(
+            LOCK_KEY.format(event.ticket_id), timeout=LOCK_TIMEOUT_SECONDS, blocking_timeout=self.lock_wait_seconds
+        )
         if not lock.acquire():
             raise TicketBusy(f"ticket {event.ticket_id} is locked by another job")
         try:
@@ -95,12 +97,10 @@ class TicketEventApplier:
         try:
             status = self._decide_and_write(event)
         except NotFound as e:
-            log.warning("worker.ticket.not_found ticket=%s event=%s: %s",
-                        event.ticket_id, event.event_id, e)
+            log.warning("worker.ticket.not_found ticket=%s event=%s: %s", event.ticket_id, event.event_id, e)
             status = "dropped:not_found"
         except Unprocessable as e:
-            log.warning("worker.ticket.unprocessable ticket=%s event=%s: %s",
-                        event.ticket_id, event.event_id, e)
+            log.warning("worker.ticket.unprocessable ticket=%s event=%s: %s", event.ticket_id, event.event_id, e)
             status = "dropped:unprocessable"
         if not self.settings.dry_run:  # nothing was written; a live run later must still do it
             self.redis.set(done_key, status, nx=True, ex=self.settings.event_seen_ttl_seconds)
@@ -110,13 +110,11 @@ class TicketEventApplier:
         comment = event.comment
         if event.kind == COMMENT and event.source == "trigger":
             if self.settings.dry_run:
-                log.info("worker.ticket.dry_run_skipped ticket=%s: trigger events need API reads",
-                         event.ticket_id)
+                log.info("worker.ticket.dry_run_skipped ticket=%s: trigger events need API reads", event.ticket_id)
                 return "skipped:dry_run"
             comment = self.zendesk.get_comment_with_author(event.ticket_id, comment["id"])
             if comment is None:
-                log.warning("worker.comment.not_found ticket=%s comment=%s",
-                            event.ticket_id, event.comment["id"])
+                log.warning("worker.comment.not_found ticket=%s comment=%s", event.ticket_id, event.comment["id"])
                 return "dropped:comment_not_found"
             skipped = self._skip_reason(event, comment)
             if skipped:
@@ -143,11 +141,16 @@ class TicketEventApplier:
                 ticket = self._read_ticket(event.ticket_id)
                 continue
             changes = body["ticket"]
-            log.info("worker.ticket.updated ticket=%s event=%s urgency=%s category=%s priority=%s "
-                     "tags=%s fields=%s",
-                     event.ticket_id, event.event_id, decision.urgency, decision.category,
-                     changes.get("priority", "-"), ",".join(changes.get("additional_tags", [])) or "-",
-                     ",".join(str(f["id"]) for f in changes.get("custom_fields", [])) or "-")
+            log.info(
+                "worker.ticket.updated ticket=%s event=%s urgency=%s category=%s priority=%s tags=%s fields=%s",
+                event.ticket_id,
+                event.event_id,
+                decision.urgency,
+                decision.category,
+                changes.get("priority", "-"),
+                ",".join(changes.get("additional_tags", [])) or "-",
+                ",".join(str(f["id"]) for f in changes.get("custom_fields", [])) or "-",
+            )
             self._send_public_reply(event.ticket_id, decision, _after_update(ticket, body, answer))
             return "updated"
         raise Conflict(f"ticket {event.ticket_id} still changing after {MAX_CONFLICT_RETRIES} re-reads", 409)
@@ -260,20 +263,32 @@ def _after_update(ticket: TicketState, body: dict, answer: dict) -> TicketState:
     return replace(ticket, tags=ticket.tags + added, updated_at=None)
 
 
-def _ticket_text(event: TicketEvent, comment: dict | None, ticket: TicketState,
-                 known_category: str | None) -> TicketText:
+def _ticket_text(
+    event: TicketEvent, comment: dict | None, ticket: TicketState, known_category: str | None
+) -> TicketText:
     common = {"current_priority": ticket.priority, "known_category": known_category}
     if event.kind == CREATED:
-        return TicketText(event=CREATED, subject=ticket.subject, body=ticket.description,
-                          received_at=_parse_time(ticket.created_at or event.occurred_at), **common)
+        return TicketText(
+            event=CREATED,
+            subject=ticket.subject,
+            body=ticket.description,
+            received_at=_parse_time(ticket.created_at or event.occurred_at),
+            **common,
+        )
     body, is_html = comment.get("body") or "", False
     if not body and comment.get("html_body"):
         body, is_html = comment["html_body"], True
-    return TicketText(event=COMMENT, subject=ticket.subject, body=body, body_is_html=is_html,
-                      received_at=_parse_time(comment.get("created_at") or event.occurred_at), **common)
+    return TicketText(
+        event=COMMENT,
+        subject=ticket.subject,
+        body=body,
+        body_is_html=is_html,
+        received_at=_parse_time(comment.get("created_at") or event.occurred_at),
+        **common,
+    )
 
 
 def _parse_time(text: str) -> datetime:
     """Zendesk's ISO times (`Z`, up to nanoseconds); a time without a zone is UTC."""
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

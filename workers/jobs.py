@@ -23,6 +23,7 @@ throttling, busy tickets and deploys are waited out until `deadline`, MAX_DELAY_
 first reschedule. All three travel as the job's keyword arguments so `TicketEvent` stays as the
 web app made it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,7 @@ class GaveUp(Exception):
     """A retryable error kept happening; the job fails so it can be requeued by hand."""
 
 
-def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0,
-                       deadline: float | None = None) -> str:
+def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, deadline: float | None = None) -> str:
     """Apply one `TicketEvent.to_job()` dict to its ticket; returns a short status string."""
     from app.policy import load_policy
 
@@ -78,8 +78,14 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0,
     return run(applier, make_queue(connection, job.origin), event, attempt, outage_attempt, deadline)
 
 
-def run(applier: TicketEventApplier, queue: Queue, event: dict, attempt: int = 0,
-        outage_attempt: int = 0, deadline: float | None = None) -> str:
+def run(
+    applier: TicketEventApplier,
+    queue: Queue,
+    event: dict,
+    attempt: int = 0,
+    outage_attempt: int = 0,
+    deadline: float | None = None,
+) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way."""
     # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
     prefix = "dry_run:" if getattr(getattr(applier, "settings", None), "dry_run", False) else ""
@@ -115,30 +121,33 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
     except ShutDownImminentException as e:
         return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
     except JobTimeoutException as e:
-        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e,
-                           outage=True)
+        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e, outage=True)
     except (ZendeskUnavailable, Conflict) as e:
         reason = "conflict" if isinstance(e, Conflict) else "unavailable"
         return _reschedule(queue, event, budget, backoff_seconds(budget.outage_attempt), reason, e, outage=True)
     except AuthFailed as e:
-        log.error("worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
-                  "check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN) and the "
-                  "integration user's role. Not retried: fix, then `rq requeue`.",
-                  ticket_event.ticket_id, e.status)
+        log.error(
+            "worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
+            "check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN) and the "
+            "integration user's role. Not retried: fix, then `rq requeue`.",
+            ticket_event.ticket_id,
+            e.status,
+        )
         raise
 
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: 2, 4, 8 ... s (capped), each scaled by 0.5-1.0."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt) * random.uniform(0.5, 1.0)
+    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
 
 
 def _jitter() -> float:
     return random.uniform(0, RESCHEDULE_JITTER_SECONDS)
 
 
-def _reschedule(queue: Queue, event: dict, budget: _Budget, delay: float, reason: str,
-                error: BaseException, outage: bool = False) -> str:
+def _reschedule(
+    queue: Queue, event: dict, budget: _Budget, delay: float, reason: str, error: BaseException, outage: bool = False
+) -> str:
     """Enqueue the same event again in `delay` seconds, or fail the job when its budget is spent.
 
     `outage` says this reschedule counts against the outage budget; the others against the deadline.
@@ -160,13 +169,25 @@ def _reschedule(queue: Queue, event: dict, budget: _Budget, delay: float, reason
         job_id=f"{ticket_event.job_id}-retry{attempt}",
         **job_options(),
     )
-    log.warning("worker.job.rescheduled ticket=%s event=%s reason=%s attempt=%d outage_attempt=%d "
-                "delay=%.1fs", ticket_event.ticket_id, ticket_event.event_id, reason, attempt,
-                outage_attempt, delay)
+    log.warning(
+        "worker.job.rescheduled ticket=%s event=%s reason=%s attempt=%d outage_attempt=%d delay=%.1fs",
+        ticket_event.ticket_id,
+        ticket_event.event_id,
+        reason,
+        attempt,
+        outage_attempt,
+        delay,
+    )
     return f"rescheduled:{reason}"
 
 
 def _give_up(event: TicketEvent, attempts: int, reason: str, error: BaseException) -> None:
-    log.error("worker.job.gave_up ticket=%s event=%s reason=%s attempts=%d: %s",
-              event.ticket_id, event.event_id, reason, attempts, error)
+    log.error(
+        "worker.job.gave_up ticket=%s event=%s reason=%s attempts=%d: %s",
+        event.ticket_id,
+        event.event_id,
+        reason,
+        attempts,
+        error,
+    )
     raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error

@@ -6,6 +6,7 @@ burst is a tenth of the rate: at the default 80/min that is at most 88 in any mi
 Zendesk's 100/min Update Ticket limit. The clock is Redis's own (`TIME`), so workers on
 different machines agree.
 """
+
 from __future__ import annotations
 
 import time
@@ -48,8 +49,9 @@ class Throttled(Exception):
 
 
 class TokenBucket:
-    def __init__(self, connection: redis.Redis, requests_per_minute: int,
-                 burst: int | None = None, key: str = BUCKET_KEY):
+    def __init__(
+        self, connection: redis.Redis, requests_per_minute: int, burst: int | None = None, key: str = BUCKET_KEY
+    ):
         self.rate = requests_per_minute / 60.0
         self.burst = burst or max(1, requests_per_minute // 10)
         self.key = key

@@ -1,4 +1,5 @@
 """`escalator classify`: the policy engine over JSON Lines, one answer line per input line."""
+
 from __future__ import annotations
 
 import json
@@ -62,9 +63,14 @@ class InputError(ValueError):
 
 @click.command("classify", help=HELP)
 @click.argument("input_file", metavar="[INPUT]", type=click.File("rb"), default="-")
-@click.option("--policy", "policy_path", envvar="ESCALATOR_POLICY", default=None,
-              type=click.Path(dir_okay=False),
-              help="Policy file  [default: $ESCALATOR_POLICY, else config/policy.toml]")
+@click.option(
+    "--policy",
+    "policy_path",
+    envvar="ESCALATOR_POLICY",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Policy file  [default: $ESCALATOR_POLICY, else config/policy.toml]",
+)
 def classify(input_file: BinaryIO, policy_path: str | None) -> None:
     try:
         policy = load_policy(policy_path)
@@ -173,8 +179,11 @@ def _flag(item: dict[str, Any], key: str) -> bool:
 def _time(item: dict[str, Any], key: str) -> datetime:
     value = item.get(key)
     if not isinstance(value, str):
-        raise InputError(f"{key}: missing; expected an ISO 8601 time with an offset or Z"
-                         if value is None else f"{key}: must be a string, got {_json_type(value)}")
+        raise InputError(
+            f"{key}: missing; expected an ISO 8601 time with an offset or Z"
+            if value is None
+            else f"{key}: must be a string, got {_json_type(value)}"
+        )
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -185,8 +194,15 @@ def _time(item: dict[str, Any], key: str) -> datetime:
 
 
 def _json_type(value: Any) -> str:
-    return {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
-            dict: "object", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def _with_id(item_id: Any, answer: dict[str, Any]) -> dict[str, Any]:

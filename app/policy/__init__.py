@@ -2,6 +2,7 @@
 
 Value types live in app.policy.model; the policy file is read by `load_policy`.
 """
+
 from app.policy.config import Policy, PolicyError, ZendeskFields, load_policy
 from app.policy.engine import decide
 

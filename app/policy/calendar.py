@@ -4,9 +4,10 @@ Open and close are wall-clock times in the configured zone, so the UTC hours mov
 saving. Durations are measured in UTC (elapsed time): Python subtracts two datetimes in the same
 zone by wall clock, which would be an hour off across a DST change.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from app.policy.config import Hours
 
@@ -34,11 +35,11 @@ def is_after_hours(moment: datetime, hours: Hours) -> bool:
 
 
 def _opening(day: date, hours: Hours) -> datetime:
-    return datetime.combine(day, hours.open, tzinfo=hours.time_zone).astimezone(timezone.utc)
+    return datetime.combine(day, hours.open, tzinfo=hours.time_zone).astimezone(UTC)
 
 
 def _closing(day: date, hours: Hours) -> datetime:
-    return datetime.combine(day, hours.close, tzinfo=hours.time_zone).astimezone(timezone.utc)
+    return datetime.combine(day, hours.close, tzinfo=hours.time_zone).astimezone(UTC)
 
 
 def add_business_hours(start: datetime, business_hours: float, hours: Hours) -> datetime:
@@ -49,7 +50,7 @@ def add_business_hours(start: datetime, business_hours: float, hours: Hours) -> 
     """
     _require_aware(start)
     remaining = timedelta(hours=business_hours)
-    current = start.astimezone(timezone.utc)
+    current = start.astimezone(UTC)
     day = current.astimezone(hours.time_zone).date()
     for _ in range(MAX_DAYS_SEARCHED):
         if is_open_day(day, hours):
@@ -66,7 +67,7 @@ def add_business_hours(start: datetime, business_hours: float, hours: Hours) -> 
 
 def add_elapsed_minutes(start: datetime, minutes: int) -> datetime:
     _require_aware(start)
-    return start.astimezone(timezone.utc) + timedelta(minutes=minutes)
+    return start.astimezone(UTC) + timedelta(minutes=minutes)
 
 
 def round_up_to_minute(moment: datetime) -> datetime:

@@ -5,6 +5,7 @@ reset" beats "fraud"); ties go by the configured order, so a single-word clash s
 "threshold" goes to fraud_attack, which pages on-call, rather than to whichever word is longer. A keyword is looked for only when all its words are among the text's
 words (a set look-up), so most texts need one short pattern or none.
 """
+
 from __future__ import annotations
 
 import re
@@ -83,9 +84,13 @@ def categorize(fields: list[tuple[str, str, str, set[str]]], policy: Policy) -> 
             if keyword in first_seen or not _starts_keyword(lowered, match.start(), keyword):
                 continue
             first_seen[keyword] = Evidence(
-                kind="category", label=keywords.category_of[keyword],
-                text=text[match.start():match.end()], field=field_name, offset=match.start(),
-                context=context_around(text, match.start(), match.end()))
+                kind="category",
+                label=keywords.category_of[keyword],
+                text=text[match.start() : match.end()],
+                field=field_name,
+                offset=match.start(),
+                context=context_around(text, match.start(), match.end()),
+            )
     if not first_seen:
         return CategoryMatch(None, ())
     order = policy.categories.order
@@ -96,4 +101,4 @@ def categorize(fields: list[tuple[str, str, str, set[str]]], policy: Policy) -> 
     deciding = max(first_seen, key=specificity)
     winner = keywords.category_of[deciding]
     others = [e for k, e in first_seen.items() if e.label == winner and k != deciding]
-    return CategoryMatch(winner, (first_seen[deciding], *others[:EVIDENCE_PER_CATEGORY - 1]))
+    return CategoryMatch(winner, (first_seen[deciding], *others[: EVIDENCE_PER_CATEGORY - 1]))

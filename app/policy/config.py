@@ -3,6 +3,7 @@
 Every policy default lives in that one file; this module only reads it, checks each key and
 fails fast with the key's name. Nothing here knows about Flask, Redis or HTTP.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -59,7 +60,7 @@ class Categories:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return self.order + (self.fallback,)
+        return (*self.order, self.fallback)
 
 
 @dataclass(frozen=True)
@@ -318,8 +319,16 @@ def _targets(r: _Reader) -> Targets:
 
 
 def _tags(r: _Reader) -> Tags:
-    names = ("urgent", "time_sensitive", "near_miss", "category_prefix", "after_hours",
-             "on_call_paged", "next_business_day", "public_reply_sent")
+    names = (
+        "urgent",
+        "time_sensitive",
+        "near_miss",
+        "category_prefix",
+        "after_hours",
+        "on_call_paged",
+        "next_business_day",
+        "public_reply_sent",
+    )
     return Tags(**{name: r.string(name) for name in names})
 
 

@@ -1,4 +1,5 @@
 """decide(): ticket text and a time in, the policy's decision out. Pure: no I/O."""
+
 from __future__ import annotations
 
 from app.policy.calendar import is_after_hours
@@ -45,8 +46,7 @@ def decide(ticket: TicketText, policy: Policy) -> Decision:
     evidence += match.evidence
 
     after_hours = is_after_hours(ticket.received_at, policy.hours)
-    outcome = outcome_for(level, category, near_miss, after_hours, ticket.received_at,
-                          ticket.current_priority, policy)
+    outcome = outcome_for(level, category, near_miss, after_hours, ticket.received_at, ticket.current_priority, policy)
     return Decision(
         urgency=level,
         near_miss=near_miss,
@@ -56,8 +56,9 @@ def decide(ticket: TicketText, policy: Policy) -> Decision:
         priority=outcome.priority,
         tags=outcome.tags,
         response_due_at=outcome.response_due_at,
-        explanation=explain(level, category, category_source, evidence, after_hours,
-                            ticket.received_at, outcome, policy),
+        explanation=explain(
+            level, category, category_source, evidence, after_hours, ticket.received_at, outcome, policy
+        ),
         evidence=tuple(evidence),
         public_reply=outcome.public_reply,
     )

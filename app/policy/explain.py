@@ -1,7 +1,8 @@
 """The internal note: what was found, where, and why, in words an agent reads at a glance."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.policy.config import Policy
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
@@ -9,8 +10,16 @@ from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
 LEVEL_WORDS = {URGENT: "urgent", TIME_SENSITIVE: "time-sensitive", NONE: "no urgency"}
 
 
-def explain(level: str, category: str, category_source: str, evidence: list[Evidence],
-            after_hours: bool, event_time: datetime, outcome: Outcome, policy: Policy) -> str:
+def explain(
+    level: str,
+    category: str,
+    category_source: str,
+    evidence: list[Evidence],
+    after_hours: bool,
+    event_time: datetime,
+    outcome: Outcome,
+    policy: Policy,
+) -> str:
     lines = [_urgency_line(level, evidence)]
     lines += _negated_lines(evidence)
     if level == NONE:
@@ -28,7 +37,7 @@ def _where(item: Evidence) -> str:
 def _urgency_line(level: str, evidence: list[Evidence]) -> str:
     found = [e for e in evidence if e.kind == "term" and e.label == level]
     if level == NONE:
-        return "Urgency: none (no counted \"urgent\" or \"time sensitive\")."
+        return 'Urgency: none (no counted "urgent" or "time sensitive").'
     line = f"Urgency: {LEVEL_WORDS[level]}, found " + "; ".join(_where(e) for e in found) + "."
     lower = [e for e in evidence if e.kind == "term" and e.label != level]
     if lower:  # every matched word is named, also one the higher level outranked
@@ -48,7 +57,8 @@ def _near_miss_lines(evidence: list[Evidence], policy: Policy) -> list[str]:
     if not near:
         return []
     return [
-        "Near miss (not escalated, please check by hand): " + "; ".join(_where(e) for e in near)
+        "Near miss (not escalated, please check by hand): "
+        + "; ".join(_where(e) for e in near)
         + f". Tagged {policy.tags.near_miss}."
     ]
 
@@ -60,8 +70,9 @@ def _category_line(category: str, source: str, evidence: list[Evidence]) -> str:
     return f"Category: {category} ({source})."
 
 
-def _time_lines(level: str, after_hours: bool, event_time: datetime, outcome: Outcome,
-                category: str, policy: Policy) -> list[str]:
+def _time_lines(
+    level: str, after_hours: bool, event_time: datetime, outcome: Outcome, category: str, policy: Policy
+) -> list[str]:
     hours = policy.hours
     local = event_time.astimezone(hours.time_zone)
     when = "after hours" if after_hours else "inside business hours"
@@ -73,8 +84,9 @@ def _time_lines(level: str, after_hours: bool, event_time: datetime, outcome: Ou
             rule = f"{policy.targets.urgent_elapsed_minutes} minutes after the event (elapsed time)"
         else:
             rule = f"{policy.targets.time_sensitive_business_hours:g} business hours after the event"
-        lines.append(f"First response due {_utc(due)} ({due_local:%a %Y-%m-%d %H:%M} "
-                     f"{_zone_label(due_local)}): {rule}.")
+        lines.append(
+            f"First response due {_utc(due)} ({due_local:%a %Y-%m-%d %H:%M} {_zone_label(due_local)}): {rule}."
+        )
     if level == URGENT and after_hours:
         if outcome.on_call:
             # "required", not "paged": the service decides the page; paging itself is a separate step.
@@ -93,7 +105,7 @@ def _priority_lines(level: str, outcome: Outcome) -> list[str]:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _zone_label(local: datetime) -> str:

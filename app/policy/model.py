@@ -3,6 +3,7 @@
 The engine is pure: a `TicketText` and a `Policy` in, a `Decision` out. Nothing here knows about
 Flask, Redis or HTTP, so the web app, the worker and the command line share it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

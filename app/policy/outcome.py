@@ -1,4 +1,5 @@
 """The outcome table (POLICY.md section 4): priority, tags, first response due, page on-call."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,12 +11,18 @@ from app.policy.model import NONE, PRIORITIES, TIME_SENSITIVE, URGENT, Outcome
 PRIORITY_FOR_LEVEL = {URGENT: "urgent", TIME_SENSITIVE: "high", NONE: None}
 
 
-def outcome_for(level: str, category: str, near_miss: bool, after_hours: bool,
-                event_time: datetime, current_priority: str | None, policy: Policy) -> Outcome:
+def outcome_for(
+    level: str,
+    category: str,
+    near_miss: bool,
+    after_hours: bool,
+    event_time: datetime,
+    current_priority: str | None,
+    policy: Policy,
+) -> Outcome:
     tags = policy.tags
     if level == NONE:
-        return Outcome(priority=None, tags=(tags.near_miss,) if near_miss else (),
-                       response_due_at=None, on_call=False)
+        return Outcome(priority=None, tags=(tags.near_miss,) if near_miss else (), response_due_at=None, on_call=False)
     if level == URGENT:
         added = [tags.urgent, tags.category(category)]
         due = add_elapsed_minutes(event_time, policy.targets.urgent_elapsed_minutes)

@@ -4,6 +4,7 @@ All matching runs on a lower-cased copy of the text with the same length, so off
 offsets of the cleaned text the explanation quotes. Every pattern is anchored on fixed letters
 and has no nested repetition, so a scan is linear in the text whatever the input.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,10 @@ def _patterns(policy: Policy) -> _Patterns:
     # The lookahead keeps the following word unconsumed: "time time senstive" has a pair too.
     # Only a "time" that starts a word is looked at: the lookahead reads the following word, and
     # doing that from every "time" inside "timetimetime..." would be quadratic.
-    time_pair = (rf"(?<![^\W_]){re.escape(terms.time_word)}"
-                 rf"(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))")
+    time_pair = (
+        rf"(?<![^\W_]){re.escape(terms.time_word)}"
+        rf"(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))"
+    )
     return _Patterns(
         term=re.compile(term),
         time_pair=re.compile(time_pair),
@@ -75,8 +78,9 @@ def _patterns(policy: Policy) -> _Patterns:
 
 
 # Splitting on these (and whitespace) gives the words of a text quickly, for set look-ups.
-_SEPARATORS = str.maketrans({c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d"
-                             "\u2010\u2011\u2013\u2014\u2026\u00ab\u00bb\u00a0"})
+_SEPARATORS = str.maketrans(
+    {c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d\u2010\u2011\u2013\u2014\u2026\u00ab\u00bb\u00a0"}
+)
 
 
 def word_set(lowered: str) -> set[str]:
@@ -92,8 +96,9 @@ def lower_same_length(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-def scan_terms(text: str, field_name: str, policy: Policy, lowered: str | None = None,
-               words: set[str] | None = None) -> TermScan:
+def scan_terms(
+    text: str, field_name: str, policy: Policy, lowered: str | None = None, words: set[str] | None = None
+) -> TermScan:
     """Exact terms (with negation) and, when nothing counts, near misses in one field."""
     lowered = lowered if lowered is not None else lower_same_length(text)
     scan = TermScan()
@@ -172,7 +177,7 @@ def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
             return head  # "nothing's urgent"
         if word in negation.clause_break_words:
             return None
-        counted += 1
+        counted += 1  # noqa: SIM113 (only words count; breaks and negators return)
         if counted >= negation.window:
             return None
     return None
@@ -188,8 +193,9 @@ def _prefix_word(prefix: str | None) -> str:
     return "".join(c for c in prefix if c.isalpha()) if prefix else ""
 
 
-def find_near_misses(text: str, lowered: str, words: set[str], field_name: str, policy: Policy,
-                     negated: list[Evidence]) -> list[Evidence]:
+def find_near_misses(
+    text: str, lowered: str, words: set[str], field_name: str, policy: Policy, negated: list[Evidence]
+) -> list[Evidence]:
     """Misspellings and derived forms of the terms that are not themselves negated."""
     found: list[Evidence] = []
     for start, end, label in _near_miss_spans(lowered, words, policy):
@@ -214,8 +220,10 @@ def _near_miss_spans(lowered: str, words: set[str], policy: Policy):
 def _urgent_near_misses(lowered: str, words: set[str], policy: Policy):
     near, term = policy.near_miss, policy.terms.urgent
     close = {
-        word for word, _, _ in process.extract(
-            term, words, scorer=OSA.distance, score_cutoff=near.urgent_max_edits, limit=None)
+        word
+        for word, _, _ in process.extract(
+            term, words, scorer=OSA.distance, score_cutoff=near.urgent_max_edits, limit=None
+        )
         if word != term and len(word) >= near.min_word_length
     }
     if near.urgent_stem in lowered:
@@ -238,9 +246,11 @@ def _time_sensitive_near_misses(lowered: str, policy: Policy):
             continue
         if word == terms.sensitive_word and _is_term_joiner(joiner, terms.dashes):
             continue  # the exact term, counted (or negated) already
-        similar = (word.startswith(near.sensitive_stem)
-                   or OSA.distance(word, terms.sensitive_word, score_cutoff=near.sensitive_max_edits)
-                   <= near.sensitive_max_edits)
+        similar = (
+            word.startswith(near.sensitive_stem)
+            or OSA.distance(word, terms.sensitive_word, score_cutoff=near.sensitive_max_edits)
+            <= near.sensitive_max_edits
+        )
         if similar:
             yield match.start(), match.end("word"), TIME_SENSITIVE
 
@@ -249,10 +259,16 @@ def _is_term_joiner(joiner: str, dashes: tuple[str, ...]) -> bool:
     return bool(joiner) and all(c.isspace() or c in dashes for c in joiner)
 
 
-def _evidence(kind: str, label: str, text: str, field_name: str, start: int, end: int,
-              negator: str = "") -> Evidence:
-    return Evidence(kind=kind, label=label, text=text[start:end], field=field_name,
-                    offset=start, context=context_around(text, start, end), negator=negator)
+def _evidence(kind: str, label: str, text: str, field_name: str, start: int, end: int, negator: str = "") -> Evidence:
+    return Evidence(
+        kind=kind,
+        label=label,
+        text=text[start:end],
+        field=field_name,
+        offset=start,
+        context=context_around(text, start, end),
+        negator=negator,
+    )
 
 
 def context_around(text: str, start: int, end: int) -> str:
@@ -262,9 +278,9 @@ def context_around(text: str, start: int, end: int) -> str:
     before = text[left:start]
     after = text[end:right]
     if left > 0 and " " in before:
-        before = before[before.index(" ") + 1:]
+        before = before[before.index(" ") + 1 :]
     if right < len(text) and " " in after:
-        after = after[:after.rindex(" ")]
+        after = after[: after.rindex(" ")]
     snippet = " ".join((before + text[start:end] + after).split())
     prefix = "…" if left > 0 else ""
     suffix = "…" if right < len(text) else ""

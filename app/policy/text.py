@@ -4,6 +4,7 @@ Both steps are linear in the input: the HTML converter is a flat event handler o
 library's HTMLParser (no tree, no recursion), and quote removal is a single pass over lines with
 fixed-string checks only.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -13,11 +14,44 @@ from app.policy.config import Quotes
 # Tags whose text is never shown to a reader.
 _DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript"})
 # Tags that start a new line in rendered mail.
-_BLOCK = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset",
-    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead", "tfoot", "tr", "ul",
-})
+_BLOCK = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+    }
+)
 _CELL = frozenset({"td", "th"})
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base"})
 
@@ -92,7 +126,7 @@ def _escape_unclosed_brackets(html: str) -> str:
             parts.append("&lt;")
             position = opening + 1
         else:
-            parts.append(html[position:next_close + 1])
+            parts.append(html[position : next_close + 1])
             position = next_close + 1
 
 
@@ -184,7 +218,7 @@ def _is_wrote_header(lines: list[str], index: int, lowered: str, quotes: Quotes)
 
 def _is_outlook_block(lines: list[str], index: int, quotes: Quotes) -> bool:
     """'From:' alone is ordinary prose ("From: our side ..."); Outlook follows it with 'Sent:'."""
-    for line in lines[index + 1:index + 1 + quotes.outlook_window]:
+    for line in lines[index + 1 : index + 1 + quotes.outlook_window]:
         label = _header_line(line)
         if any(label.startswith(follower) for follower in quotes.outlook_followers):
             return True

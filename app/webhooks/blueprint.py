@@ -6,6 +6,7 @@ required fields -> event type -> dedupe + enqueue -> 202.
 Answers never echo the body back, and never 500 on bad input: Zendesk does not retry 5xx for
 business errors and counts them toward its circuit breaker.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,9 @@ def receive_zendesk_webhook():
         return _refuse(401, "invalid-signature", str(error))
 
     if request.mimetype != "application/json":
-        return _refuse(415, "unsupported-media-type",
-                       f"Content-Type must be application/json, not {request.mimetype or 'none'}")
+        return _refuse(
+            415, "unsupported-media-type", f"Content-Type must be application/json, not {request.mimetype or 'none'}"
+        )
 
     try:
         body = json.loads(raw)
@@ -91,11 +93,15 @@ def receive_zendesk_webhook():
     except redis.RedisError as error:
         log.error("webhook.zendesk.redis-unavailable event_id=%s error=%s", event.event_id, type(error).__name__)
         retry_after = str(settings.retry_after_seconds)
-        return _answer(503, "redis-unavailable",
-                       {"error": "redis-unavailable", "message": "queue unavailable, retry later"},
-                       headers={"Retry-After": retry_after})
+        return _answer(
+            503,
+            "redis-unavailable",
+            {"error": "redis-unavailable", "message": "queue unavailable, retry later"},
+            headers={"Retry-After": retry_after},
+        )
 
     outcome = "duplicate" if enqueued.duplicate else "accepted"
-    log.info("webhook.zendesk.%s event_type=%s ticket=%s job_id=%s",
-             outcome, event_type, event.ticket_id, enqueued.job_id)
+    log.info(
+        "webhook.zendesk.%s event_type=%s ticket=%s job_id=%s", outcome, event_type, event.ticket_id, enqueued.job_id
+    )
     return _answer(202, outcome, {"status": outcome, "job_id": enqueued.job_id})

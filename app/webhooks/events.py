@@ -8,13 +8,15 @@ Each handler is a small pure function; `EVENT_HANDLERS` maps a Zendesk event typ
 list of supported events cannot drift from the code. A type that is absent is acknowledged and
 ignored by the endpoint.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from app.webhooks.trigger_body import TRIGGER_EVENTS
 
@@ -67,7 +69,7 @@ class TicketEvent:
         return asdict(self)
 
     @classmethod
-    def from_job(cls, data: dict) -> "TicketEvent":
+    def from_job(cls, data: dict) -> TicketEvent:
         return cls(**data)
 
 

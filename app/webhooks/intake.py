@@ -4,6 +4,7 @@ The "seen" marker and the job are written in one MULTI/EXEC transaction, watched
 redelivery: either both are in Redis or neither is, so a failed enqueue never makes the
 redelivery look like a duplicate (an RQ job id alone does not prevent a second run).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

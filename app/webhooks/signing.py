@@ -4,12 +4,13 @@ The secret string is the HMAC key as-is (its UTF-8 bytes), even though it looks 
 `sign` sits next to `verify_signature` so tests and `escalator replay` go through the same path
 as Zendesk does.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -25,7 +26,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def timestamp_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def signed_headers(secret: str, body: bytes, timestamp: str | None = None) -> dict[str, str]:

@@ -5,6 +5,7 @@ comment) in a trigger body could break the JSON; the worker reads text through t
 `{{ticket.latest_comment.id}}` (with a dot) is the placeholder that renders; the `_with_timestamp`
 forms give ISO 8601 times where the plain ones give only a day.
 """
+
 from __future__ import annotations
 
 TRIGGER_EVENTS = ("created", "comment")

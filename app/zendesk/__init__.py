@@ -1,4 +1,5 @@
 """Zendesk: the API client (or its dry-run stand-in) and the mapping decision -> ticket update."""
+
 from __future__ import annotations
 
 from app.zendesk.client import ZendeskClient
@@ -20,7 +21,7 @@ from app.zendesk.ticket_update import (
 )
 
 
-def make_zendesk(settings, throttle=None) -> "ZendeskClient | DryRunZendesk":
+def make_zendesk(settings, throttle=None) -> ZendeskClient | DryRunZendesk:
     """The real client when an account is configured, else the dry-run stand-in."""
     if settings.dry_run:
         return DryRunZendesk()
@@ -28,7 +29,18 @@ def make_zendesk(settings, throttle=None) -> "ZendeskClient | DryRunZendesk":
 
 
 __all__ = [
-    "AuthFailed", "Conflict", "DryRunZendesk", "NotFound", "RateLimited", "TicketState",
-    "Unprocessable", "ZendeskClient", "ZendeskError", "ZendeskUnavailable", "build_ticket_update",
-    "make_zendesk", "public_reply_update", "writes_custom_fields",
+    "AuthFailed",
+    "Conflict",
+    "DryRunZendesk",
+    "NotFound",
+    "RateLimited",
+    "TicketState",
+    "Unprocessable",
+    "ZendeskClient",
+    "ZendeskError",
+    "ZendeskUnavailable",
+    "build_ticket_update",
+    "make_zendesk",
+    "public_reply_update",
+    "writes_custom_fields",
 ]

@@ -3,11 +3,13 @@
 Only the four calls the worker needs. Every response status maps to one exception in `errors.py`
 so the worker can decide between retrying, rescheduling, dropping and failing.
 """
+
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 
@@ -57,7 +59,7 @@ class ZendeskClient:
             raise ValueError("ZendeskClient needs an OAuth token or an email and API token")
 
     @classmethod
-    def from_settings(cls, settings, throttle: Callable[[], None] | None = None) -> "ZendeskClient":
+    def from_settings(cls, settings, throttle: Callable[[], None] | None = None) -> ZendeskClient:
         return cls(
             settings.zendesk_url,
             oauth_token=settings.zendesk_oauth_token,
@@ -80,8 +82,11 @@ class ZendeskClient:
         the ticket's latest comment, so it is on that page unless 100 more came in before the job
         ran; then it is None too, and the event is dropped.
         """
-        page = self._request("GET", f"/api/v2/tickets/{ticket_id}/comments",
-                             params={"sort_order": "desc", "include": "users", "per_page": COMMENTS_PER_PAGE})
+        page = self._request(
+            "GET",
+            f"/api/v2/tickets/{ticket_id}/comments",
+            params={"sort_order": "desc", "include": "users", "per_page": COMMENTS_PER_PAGE},
+        )
         return _comment_in(page, comment_id)
 
     def me(self) -> dict:
@@ -98,13 +103,19 @@ class ZendeskClient:
         started = time.monotonic()
         try:
             response = self.session.request(
-                method, self.base_url + path, params=params, json=json, timeout=self.timeout)
+                method, self.base_url + path, params=params, json=json, timeout=self.timeout
+            )
         except requests.Timeout as e:
             raise ZendeskUnavailable(f"{what}: timed out ({type(e).__name__})") from None
         except requests.ConnectionError as e:
             raise ZendeskUnavailable(f"{what}: connection failed ({type(e).__name__})") from None
-        log.debug("zendesk.request method=%s path=%s status=%s ms=%d",
-                  method, path, response.status_code, (time.monotonic() - started) * 1000)
+        log.debug(
+            "zendesk.request method=%s path=%s status=%s ms=%d",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+        )
         _raise_for_status(response, what)
         try:
             return response.json()

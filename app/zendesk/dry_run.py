@@ -3,6 +3,7 @@
 Writes are logged instead of sent: the exact method, path and JSON body. Reads return None, so
 the worker goes on with what the event carried (or skips the event when it carried only ids).
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,12 @@ class DryRunZendesk:
         comment = body.get("ticket", {}).get("comment")
         if comment:
             kind = "public reply" if comment.get("public") else "internal note"
-            log.info("zendesk.dry_run.%s ticket=%s:\n%s", kind.replace(" ", "_"), ticket_id,
-                     "\n".join("    " + line for line in comment.get("body", "").splitlines()))
+            log.info(
+                "zendesk.dry_run.%s ticket=%s:\n%s",
+                kind.replace(" ", "_"),
+                ticket_id,
+                "\n".join("    " + line for line in comment.get("body", "").splitlines()),
+            )
         return {}
 
     def _would_send(self, method: str, path: str, body: dict | None = None) -> None:

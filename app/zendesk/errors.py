@@ -1,4 +1,5 @@
 """What can go wrong talking to Zendesk, one exception per thing the worker does differently."""
+
 from __future__ import annotations
 
 

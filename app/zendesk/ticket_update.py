@@ -16,6 +16,7 @@ Field values:
 Fields are set only for a decision with a level (urgent or time_sensitive); a field id of 0 is
 not configured and is skipped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ class TicketState:
     created_at: str | None = None
 
     @classmethod
-    def from_api(cls, ticket: dict) -> "TicketState":
+    def from_api(cls, ticket: dict) -> TicketState:
         """From `GET /api/v2/tickets/{id}`'s `ticket` object."""
         return cls(
             ticket_id=int(ticket["id"]),
@@ -56,7 +57,7 @@ class TicketState:
         )
 
     @classmethod
-    def from_snapshot(cls, ticket_id: int, snapshot: dict) -> "TicketState":
+    def from_snapshot(cls, ticket_id: int, snapshot: dict) -> TicketState:
         """From a `TicketEvent.ticket` (the event webhook's `detail`, priority lower-cased)."""
         return cls(
             ticket_id=ticket_id,
@@ -75,8 +76,9 @@ class TicketState:
         return next((name for name in names if tag_prefix + name in self.tags), None)
 
 
-def build_ticket_update(decision: Decision, ticket: TicketState, fields,
-                        category_tags: tuple[str, ...] = ()) -> dict | None:
+def build_ticket_update(
+    decision: Decision, ticket: TicketState, fields, category_tags: tuple[str, ...] = ()
+) -> dict | None:
     """The PUT body for `decision` on `ticket`, or None when the ticket already has it all.
 
     `fields` is the policy's Zendesk config: `urgency_field_id`, `category_field_id`,

@@ -4,6 +4,7 @@ Both processes run the Procfile's commands against a real Redis server. The asse
 what the stub Zendesk received: one PUT per escalation, none for duplicates, no-ops and our own
 echoes, and the right priority, tags and note, also when Zendesk answers 429, 409, 500 or hangs.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,7 +24,7 @@ from app.queueing import make_queue
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.openapi import validate_request
-from tests.processes import BIN, Process, procfile_command, process_env
+from tests.processes import BIN, Process, process_env, procfile_command
 from tests.stub_zendesk import INTEGRATION_USER_ID, StubZendesk
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
@@ -34,8 +35,7 @@ WAIT_SECONDS = 40
 
 
 class Stack:
-    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, redis_url: str,
-                 env: dict, logs):
+    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, redis_url: str, env: dict, logs):
         self.base_url = base_url
         self.redis_url = redis_url
         self.stub = stub
@@ -58,8 +58,9 @@ class Stack:
 
     def deliver(self, body: dict) -> dict:
         raw = json.dumps(body).encode()
-        response = requests.post(self.base_url + "/webhooks/zendesk", data=raw,
-                                 headers=signed_headers(SECRET, raw), timeout=10)
+        response = requests.post(
+            self.base_url + "/webhooks/zendesk", data=raw, headers=signed_headers(SECRET, raw), timeout=10
+        )
         assert response.status_code == 202, response.text
         return response.json()
 
@@ -98,9 +99,15 @@ def stack(tmp_path_factory, redis_test_url):
     connection.flushdb()
     stub = StubZendesk().start()
     port = free_port()
-    env = process_env(PORT=str(port), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET=SECRET,
-                      ZENDESK_BASE_URL=stub.url, ZENDESK_OAUTH_TOKEN="e2e-oauth-token",
-                      ZENDESK_REQUESTS_PER_MINUTE="600", WEB_CONCURRENCY="2")
+    env = process_env(
+        PORT=str(port),
+        REDIS_URL=redis_test_url,
+        ZENDESK_WEBHOOK_SECRET=SECRET,
+        ZENDESK_BASE_URL=stub.url,
+        ZENDESK_OAUTH_TOKEN="e2e-oauth-token",
+        ZENDESK_REQUESTS_PER_MINUTE="600",
+        WEB_CONCURRENCY="2",
+    )
     web = Process(procfile_command("web"), env, logs / "web.log")
     stack = None
     try:
@@ -115,27 +122,60 @@ def stack(tmp_path_factory, redis_test_url):
         connection.flushdb()
 
 
-def created(ticket_id: int, subject: str, description: str, *, time_utc: str = "2026-11-27T15:00:00Z",
-            priority: str | None = None, tags: tuple[str, ...] = ()) -> dict:
+def created(
+    ticket_id: int,
+    subject: str,
+    description: str,
+    *,
+    time_utc: str = "2026-11-27T15:00:00Z",
+    priority: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> dict:
     body = copy.deepcopy(load_json(SAMPLES / "ticket_created__urgent_incident.json"))
     body["id"] = str(uuid.uuid4())
     body["time"] = time_utc
     body["subject"] = f"zen:ticket:{ticket_id}"
-    body["detail"].update(id=str(ticket_id), subject=subject, description=description, priority=priority,
-                          tags=list(tags), created_at=time_utc, updated_at=UPDATED_AT)
+    body["detail"].update(
+        id=str(ticket_id),
+        subject=subject,
+        description=description,
+        priority=priority,
+        tags=list(tags),
+        created_at=time_utc,
+        updated_at=UPDATED_AT,
+    )
     return body
 
 
-def comment(ticket_id: int, text: str, *, author_id: int = 9001, is_staff: bool = False, public: bool = True,
-            priority: str | None = None, tags: tuple[str, ...] = (), actor_id: int | None = None) -> dict:
+def comment(
+    ticket_id: int,
+    text: str,
+    *,
+    author_id: int = 9001,
+    is_staff: bool = False,
+    public: bool = True,
+    priority: str | None = None,
+    tags: tuple[str, ...] = (),
+    actor_id: int | None = None,
+) -> dict:
     body = copy.deepcopy(load_json(SAMPLES / "ticket_comment_added__end_user_time_sensitive.json"))
     body["id"] = str(uuid.uuid4())
     body["time"] = "2026-11-30T16:00:00Z"  # Monday 11:00 ET, business hours
     body["subject"] = f"zen:ticket:{ticket_id}"
-    body["detail"].update(id=str(ticket_id), priority=priority, tags=list(tags), updated_at=UPDATED_AT,
-                          actor_id=str(actor_id or author_id))
-    body["event"]["comment"].update(id=str(ticket_id * 1000 + 1), body=text, html_body="", is_public=public,
-                                    author={"id": str(author_id), "is_staff": is_staff, "name": "x"})
+    body["detail"].update(
+        id=str(ticket_id),
+        priority=priority,
+        tags=list(tags),
+        updated_at=UPDATED_AT,
+        actor_id=str(actor_id or author_id),
+    )
+    body["event"]["comment"].update(
+        id=str(ticket_id * 1000 + 1),
+        body=text,
+        html_body="",
+        is_public=public,
+        author={"id": str(author_id), "is_staff": is_staff, "name": "x"},
+    )
     return body
 
 
@@ -177,18 +217,29 @@ def test_redelivered_webhook_makes_no_second_update(stack):
 
 def test_after_hours_fraud_attack_pages_on_call(stack):
     seed(stack, 8103)
-    answer = stack.deliver(created(8103, "Urgent - fraud attack", "hundreds of fraudulent applications approved",
-                                   time_utc="2026-11-28T07:30:00Z"))
+    answer = stack.deliver(
+        created(
+            8103,
+            "Urgent - fraud attack",
+            "hundreds of fraudulent applications approved",
+            time_utc="2026-11-28T07:30:00Z",
+        )
+    )
     assert stack.job_result(answer["job_id"]) == "updated"
     [put] = stack.puts(8103)
     assert set(put["body"]["ticket"]["additional_tags"]) == {
-        "urgency_urgent", "category_fraud_attack", "after_hours", "on_call_paged"}
+        "urgency_urgent",
+        "category_fraud_attack",
+        "after_hours",
+        "on_call_paged",
+    }
 
 
 def test_nothing_to_change_makes_no_call(stack):
     seed(stack, 8104, priority="urgent", tags=["urgency_urgent", "category_incident"])
-    answer = stack.deliver(comment(8104, "Still urgent: the API is down.", priority="URGENT",
-                                   tags=("urgency_urgent", "category_incident")))
+    answer = stack.deliver(
+        comment(8104, "Still urgent: the API is down.", priority="URGENT", tags=("urgency_urgent", "category_incident"))
+    )
     assert stack.job_result(answer["job_id"]) == "noop"
     assert stack.puts(8104) == []
 
@@ -202,8 +253,9 @@ def test_not_urgent_comment_changes_nothing(stack):
 
 def test_our_own_note_and_agent_comments_are_dropped(stack):
     seed(stack, 8106)
-    own_note = comment(8106, "Urgency: urgent, found \"URGENT\"...", author_id=INTEGRATION_USER_ID,
-                       is_staff=True, public=False)
+    own_note = comment(
+        8106, 'Urgency: urgent, found "URGENT"...', author_id=INTEGRATION_USER_ID, is_staff=True, public=False
+    )
     agent = comment(8106, "If this is urgent, say so.", author_id=9100, is_staff=True)
     agent["event"]["comment"]["id"] = "8106002"
 
@@ -214,8 +266,14 @@ def test_our_own_note_and_agent_comments_are_dropped(stack):
 
 def test_time_sensitive_comment_never_lowers_an_urgent_ticket(stack):
     seed(stack, 8107, priority="urgent", tags=["urgency_urgent", "category_workflow_update"])
-    answer = stack.deliver(comment(8107, "Time-sensitive: please change the journey threshold.",
-                                   priority="URGENT", tags=("urgency_urgent", "category_workflow_update")))
+    answer = stack.deliver(
+        comment(
+            8107,
+            "Time-sensitive: please change the journey threshold.",
+            priority="URGENT",
+            tags=("urgency_urgent", "category_workflow_update"),
+        )
+    )
     assert stack.job_result(answer["job_id"]) == "updated"
     [put] = stack.puts(8107)
     assert "priority" not in put["body"]["ticket"]
@@ -272,9 +330,16 @@ def test_hanging_zendesk_times_out_and_the_retry_writes_no_second_note(stack):
 
 def test_trigger_webhook_reads_the_comment_with_its_author(stack):
     seed(stack, 8112, subject="Webhooks", description="Webhooks are late.")
-    stack.stub.seed_comment(8112, {"id": 8112001, "body": "URGENT: no webhooks since 9:00, all 503",
-                                   "public": True, "created_at": "2026-11-30T16:00:00Z"},
-                            {"id": 9001, "name": "Dana", "role": "end-user"})
+    stack.stub.seed_comment(
+        8112,
+        {
+            "id": 8112001,
+            "body": "URGENT: no webhooks since 9:00, all 503",
+            "public": True,
+            "created_at": "2026-11-30T16:00:00Z",
+        },
+        {"id": 9001, "name": "Dana", "role": "end-user"},
+    )
     body = load_json(SAMPLES / "trigger__comment.json") | {"ticket_id": "8112", "comment_id": "8112001"}
     answer = stack.deliver(body)
 
@@ -312,7 +377,10 @@ def test_refused_credentials_fail_the_job_visibly(stack):
     # Once the credentials are fixed, an admin requeues it with the command the README gives.
     requeue = subprocess.run(
         [str(BIN / "rq"), "requeue", "--url", stack.redis_url, "--queue", "escalator", "-S", "json", "--all"],
-        capture_output=True, text=True, timeout=30)
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert requeue.returncode == 0, requeue.stdout + requeue.stderr
     assert stack.job_result(answer["job_id"]) == "updated"
     assert [p["status"] for p in stack.puts(8113)] == [401, 200]

@@ -1,4 +1,5 @@
 """The Procfile's web command, really run: gunicorn serving the app factory on a free port."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,7 +9,7 @@ import requests
 
 from app.queueing import make_queue
 from tests.helpers import SAMPLES, free_port
-from tests.processes import BIN, Process, procfile_command, process_env
+from tests.processes import BIN, Process, process_env, procfile_command
 
 pytestmark = pytest.mark.redis
 
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.redis
 @pytest.fixture
 def gunicorn(tmp_path, real_redis, redis_test_url):
     port = free_port()
-    env = process_env(PORT=str(port), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET="gunicorn-secret",
-                   WEB_CONCURRENCY="2")
+    env = process_env(
+        PORT=str(port), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET="gunicorn-secret", WEB_CONCURRENCY="2"
+    )
     process = Process(procfile_command("web"), env, tmp_path / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
     try:
@@ -28,11 +30,21 @@ def gunicorn(tmp_path, real_redis, redis_test_url):
 
 
 def test_gunicorn_accepts_a_replayed_webhook_and_enqueues_it(gunicorn, real_redis):
-    base, process = gunicorn
+    base, _process = gunicorn
     replay = subprocess.run(
-        [str(BIN / "escalator"), "replay", str(SAMPLES / "ticket_created__urgent_incident.json"),
-         "--url", base + "/webhooks/zendesk", "--secret", "gunicorn-secret"],
-        capture_output=True, text=True, timeout=30)
+        [
+            str(BIN / "escalator"),
+            "replay",
+            str(SAMPLES / "ticket_created__urgent_incident.json"),
+            "--url",
+            base + "/webhooks/zendesk",
+            "--secret",
+            "gunicorn-secret",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert " 202 " in replay.stdout
@@ -42,9 +54,12 @@ def test_gunicorn_accepts_a_replayed_webhook_and_enqueues_it(gunicorn, real_redi
 
 def test_gunicorn_refuses_a_bad_signature(gunicorn):
     base, _ = gunicorn
-    response = requests.post(base + "/webhooks/zendesk", json={"type": "x"}, timeout=5,
-                             headers={"X-Zendesk-Webhook-Signature": "bad",
-                                      "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"})
+    response = requests.post(
+        base + "/webhooks/zendesk",
+        json={"type": "x"},
+        timeout=5,
+        headers={"X-Zendesk-Webhook-Signature": "bad", "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"},
+    )
     assert response.status_code == 401
 
 
@@ -55,8 +70,9 @@ def test_gunicorn_refuses_a_chunked_oversized_body(gunicorn):
         for _ in range(40):
             yield b"x" * 8192
 
-    response = requests.post(base + "/webhooks/zendesk", data=chunks(), timeout=5,
-                             headers={"Content-Type": "application/json"})
+    response = requests.post(
+        base + "/webhooks/zendesk", data=chunks(), timeout=5, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 
@@ -75,7 +91,20 @@ def test_gunicorn_start_fails_with_one_clear_message_when_settings_are_missing(t
 def test_replay_wait_says_when_the_service_shows_no_job_status(gunicorn):
     base, _ = gunicorn
     replay = subprocess.run(
-        [str(BIN / "escalator"), "replay", "ticket_created__urgent_incident", "--url", base + "/webhooks/zendesk",
-         "--secret", "gunicorn-secret", "--wait", "2"], capture_output=True, text=True, timeout=30)
+        [
+            str(BIN / "escalator"),
+            "replay",
+            "ticket_created__urgent_incident",
+            "--url",
+            base + "/webhooks/zendesk",
+            "--secret",
+            "gunicorn-secret",
+            "--wait",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert replay.returncode == 0, replay.stderr
     assert " 202 " in replay.stdout and "ESCALATOR_EXPOSE_JOB_STATUS" in replay.stdout

@@ -1,4 +1,5 @@
 """The Quickstart, really run: `escalator serve` on embedded defaults, every sample replayed."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ from tests.processes import BIN, Process, process_env
 @pytest.fixture(scope="module")
 def serve(tmp_path_factory):
     port = free_port()
-    process = Process([str(BIN / "escalator"), "serve", "--port", str(port)], process_env(PORT=str(port)),
-                      tmp_path_factory.mktemp("serve") / "serve.log")
+    process = Process(
+        [str(BIN / "escalator"), "serve", "--port", str(port)],
+        process_env(PORT=str(port)),
+        tmp_path_factory.mktemp("serve") / "serve.log",
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         process.wait_for_url(base + "/healthz")
@@ -27,8 +31,12 @@ def serve(tmp_path_factory):
 
 def replay(base: str, sample: str, *options: str) -> tuple[int, dict, dict]:
     """(HTTP status, the endpoint's answer, the job's state) for one replayed sample."""
-    result = subprocess.run([str(BIN / "escalator"), "replay", sample, "--url", base + "/webhooks/zendesk",
-                             "--wait", "10", *options], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [str(BIN / "escalator"), "replay", sample, "--url", base + "/webhooks/zendesk", "--wait", "10", *options],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     name, _, rest = result.stdout.strip().partition(": ")
     status, _, answers = rest.partition(" ")
     answer, _, job = answers.partition(" job: ")

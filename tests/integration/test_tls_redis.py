@@ -1,4 +1,5 @@
 """Heroku Redis: `rediss://` with a self-signed certificate, for the web app and the worker."""
+
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,7 @@ from rq.serializers import JSONSerializer
 from app.queueing import connect
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port
-from tests.processes import Process, procfile_command, process_env, redis_server_binary
+from tests.processes import Process, process_env, procfile_command, redis_server_binary
 
 pytestmark = pytest.mark.redis
 
@@ -24,14 +25,50 @@ def tls_redis_url(tmp_path_factory):
     if not shutil.which("openssl"):
         pytest.fail("openssl is needed to make the test certificate")
     folder = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=localhost", "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    server = Process([redis_server_binary(), "--port", "0", "--tls-port", str(port),
-                      "--tls-cert-file", str(folder / "cert.pem"), "--tls-key-file", str(folder / "key.pem"),
-                      "--tls-ca-cert-file", str(folder / "cert.pem"), "--tls-auth-clients", "no",
-                      "--save", "", "--appendonly", "no"], env={}, log_path=folder / "redis.log")
+    server = Process(
+        [
+            redis_server_binary(),
+            "--port",
+            "0",
+            "--tls-port",
+            str(port),
+            "--tls-cert-file",
+            str(folder / "cert.pem"),
+            "--tls-key-file",
+            str(folder / "key.pem"),
+            "--tls-ca-cert-file",
+            str(folder / "cert.pem"),
+            "--tls-auth-clients",
+            "no",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        env={},
+        log_path=folder / "redis.log",
+    )
     try:
         server.wait_for_output("Ready to accept connections")
         yield f"rediss://127.0.0.1:{port}/0"
@@ -54,8 +91,9 @@ def test_web_and_worker_processes_work_over_tls(tls_redis_url, tmp_path):
         web.wait_for_url(f"http://127.0.0.1:{port}/readyz")
         assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()["redis"] == "ok"
         raw = (SAMPLES / "ticket_created__urgent_incident.json").read_bytes()
-        answer = requests.post(f"http://127.0.0.1:{port}/webhooks/zendesk", data=raw,
-                               headers=signed_headers("tls-secret", raw), timeout=10).json()
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/webhooks/zendesk", data=raw, headers=signed_headers("tls-secret", raw), timeout=10
+        ).json()
         job = Job.fetch(answer["job_id"], connection=connect(tls_redis_url), serializer=JSONSerializer)
         deadline = time.monotonic() + 30
         while job.get_status() != "finished" and time.monotonic() < deadline:

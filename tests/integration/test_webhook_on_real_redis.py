@@ -1,9 +1,10 @@
 """The webhook endpoint against a real Redis server: exactly one job per event, 503 when it is gone."""
+
 from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -25,7 +26,7 @@ def _post(client, body: dict):
 
 
 def _app(settings, connection):
-    return create_app(settings, redis_connection=connection, clock=lambda: datetime.now(timezone.utc))
+    return create_app(settings, redis_connection=connection, clock=lambda: datetime.now(UTC))
 
 
 def test_redelivered_event_is_one_job(settings, real_redis):
@@ -57,8 +58,11 @@ def test_concurrent_redeliveries_make_one_job(settings, real_redis):
 
 def test_503_with_retry_after_when_redis_stops_and_nothing_is_lost(settings, tmp_path):
     port = free_port()
-    server = Process([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
-                     env={}, log_path=tmp_path / "redis.log")
+    server = Process(
+        [redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
+        env={},
+        log_path=tmp_path / "redis.log",
+    )
     try:
         server.wait_for_output("Ready to accept connections")
         connection = redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=0.5)
@@ -74,8 +78,11 @@ def test_503_with_retry_after_when_redis_stops_and_nothing_is_lost(settings, tmp
         assert client.get("/readyz").status_code == 503
 
         # Zendesk redelivers after Retry-After; once Redis is back the event is accepted, not a duplicate.
-        server = Process([redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
-                         env={}, log_path=tmp_path / "redis2.log")
+        server = Process(
+            [redis_server_binary(), "--port", str(port), "--save", "", "--appendonly", "no"],
+            env={},
+            log_path=tmp_path / "redis2.log",
+        )
         server.wait_for_output("Ready to accept connections")
         assert _post(client, comment).json["status"] == "accepted"
     finally:

@@ -1,4 +1,5 @@
 """Fixtures for the policy engine tests: the shipped policy, variants of it, and a ticket maker."""
+
 from __future__ import annotations
 
 import copy
@@ -36,10 +37,10 @@ def policy_with(raw_policy):
     return make
 
 
-def make_ticket(body: str = "", subject: str = "", event: str = "created", at: str = MONDAY_11_ET,
-                **options) -> TicketText:
-    return TicketText(event=event, subject=subject, body=body,
-                      received_at=datetime.fromisoformat(at), **options)
+def make_ticket(
+    body: str = "", subject: str = "", event: str = "created", at: str = MONDAY_11_ET, **options
+) -> TicketText:
+    return TicketText(event=event, subject=subject, body=body, received_at=datetime.fromisoformat(at), **options)
 
 
 @pytest.fixture

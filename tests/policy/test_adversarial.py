@@ -1,5 +1,6 @@
 """Hostile but realistic inputs found in review: negation tokens, quote headers, plural keywords,
 the note's list of matched words, and inputs that used to be quadratic."""
+
 from __future__ import annotations
 
 import time
@@ -18,22 +19,24 @@ def level_of(text, policy):
 
 # A negator joined to the next word by a dash, an apostrophe or an em dash is still a word of its
 # own ("words are letters and digits"); a lone dash is not a word and does not use up the window.
-@pytest.mark.parametrize("text, negator", [
-    ("This is a not-so-urgent request", "not"),
-    ("Nothing's urgent here", "nothing"),
-    ("Nothing\u2019s urgent", "nothing"),
-    ("It is not\u2014urgent", "not"),
-    ("not - - - urgent", "not"),
-    ("no \u2013 \u2013 urgent", "no"),
-])
+@pytest.mark.parametrize(
+    "text, negator",
+    [
+        ("This is a not-so-urgent request", "not"),
+        ("Nothing's urgent here", "nothing"),
+        ("Nothing\u2019s urgent", "nothing"),
+        ("It is not\u2014urgent", "not"),
+        ("not - - - urgent", "not"),
+        ("no \u2013 \u2013 urgent", "no"),
+    ],
+)
 def test_negator_joined_by_punctuation_is_still_a_word(text, negator, policy):
     scan = scan_terms(text, "body", policy)
     assert scan.level == NONE
     assert scan.negated and scan.negated[0].negator == negator
 
 
-@pytest.mark.parametrize("text", ["not... urgent", "not\u2026 urgent", "No!!! urgent",
-                                  "is it not?) urgent"])
+@pytest.mark.parametrize("text", ["not... urgent", "not\u2026 urgent", "No!!! urgent", "is it not?) urgent"])
 def test_sentence_end_before_the_term_ends_negation(text, policy):
     assert level_of(text, policy) == URGENT
 
@@ -53,8 +56,9 @@ def test_numbers_with_points_and_commas_do_not_end_a_sentence(policy):
     assert level_of("not 3,000 urgent", policy) == NONE
 
 
-@pytest.mark.parametrize("text", ["non  urgent", "non -\nurgent", "non - urgent", "NON\u00a0\u2013 urgent",
-                                  "non  time sensitive"])
+@pytest.mark.parametrize(
+    "text", ["non  urgent", "non -\nurgent", "non - urgent", "NON\u00a0\u2013 urgent", "non  time sensitive"]
+)
 def test_non_prefix_with_any_run_of_spaces_or_dashes(text, policy):
     scan = scan_terms(text.replace("\u00a0", " "), "body", policy)
     assert scan.level == NONE
@@ -68,21 +72,26 @@ def test_non_inside_a_longer_word_does_not_negate(policy):
 
 def test_outlook_block_with_bold_markers_in_plain_text_is_cut(policy):
     # Gmail's plain-text part renders Outlook's bold header labels as *From:* / *Sent:*
-    text = ("Thanks, that fixed it.\n\n*From:* Jane Doe <jane@example.com>\n"
-            "*Sent:* Monday, November 30, 2026 3:00 PM\n*To:* Support\n*Subject:* URGENT\n\nThis is urgent")
+    text = (
+        "Thanks, that fixed it.\n\n*From:* Jane Doe <jane@example.com>\n"
+        "*Sent:* Monday, November 30, 2026 3:00 PM\n*To:* Support\n*Subject:* URGENT\n\nThis is urgent"
+    )
     assert remove_quoted(text, policy.quotes) == "Thanks, that fixed it."
 
 
-@pytest.mark.parametrize("text, category", [
-    ("bot attacks on our signup form", "fraud_attack"),
-    ("two outages today", "incident"),
-    ("please update the thresholds", "workflow_update"),
-    ("changes to our workflows", "workflow_update"),
-    ("both journeys need a new step", "workflow_update"),
-    ("we can't login to the dashboard", "account_access"),
-    ("I cannot login", "account_access"),
-    ("users are unable to login", "account_access"),
-])
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("bot attacks on our signup form", "fraud_attack"),
+        ("two outages today", "incident"),
+        ("please update the thresholds", "workflow_update"),
+        ("changes to our workflows", "workflow_update"),
+        ("both journeys need a new step", "workflow_update"),
+        ("we can't login to the dashboard", "account_access"),
+        ("I cannot login", "account_access"),
+        ("users are unable to login", "account_access"),
+    ],
+)
 def test_plural_and_login_spellings_of_keywords(text, category, policy, ticket):
     assert decide(ticket(text), policy).category == category
 

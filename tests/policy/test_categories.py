@@ -1,4 +1,5 @@
 """POLICY.md section 2: categories from configured keywords, most specific phrase, tie order."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,52 +13,69 @@ def category_of(text, policy):
     return categorize([("body", text, lowered, word_set(lowered))], policy)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("hundreds of fraudulent applications approved", "fraud_attack"),
-    ("we are under attack", "fraud_attack"),
-    ("a fraudster got through", "fraud_attack"),
-    ("lots of bot traffic since midnight", "fraud_attack"),
-    ("synthetic identity ring", "fraud_attack"),
-    ("account takeover wave", "fraud_attack"),
-    ("applications with stolen identities", "fraud_attack"),
-    ("the API is down", "incident"),
-    ("dashboard unavailable", "incident"),
-    ("webhooks not responding", "incident"),
-    ("API returning 503", "incident"),
-    ("getting 500 from /v1/evaluations", "incident"),
-    ("502 Bad Gateway", "incident"),
-    ("504 on every call", "incident"),
-    ("lots of errors", "incident"),
-    ("requests timing out", "incident"),
-    ("SDK stopped working", "incident"),
-    ("dashboard not loading", "incident"),
-    ("a service disruption at the data vendor", "incident"),
-    ("performance degraded", "incident"),
-    ("major outage", "incident"),
-    ("I am locked out", "account_access"),
-    ("password reset email never arrives", "account_access"),
-    ("the reset email is missing", "account_access"),
-    ("I can't log in", "account_access"),
-    ("I can\u2019t log in", "account_access"),
-    ("we cannot log in", "account_access"),
-    ("unable to log in since morning", "account_access"),
-    ("2FA codes fail", "account_access"),
-    ("MFA prompt loops", "account_access"),
-    ("SSO broken", "account_access"),
-    ("update our workflow", "workflow_update"),
-    ("change the journey", "workflow_update"),
-    ("threshold change", "workflow_update"),
-    ("a new outcome rule", "workflow_update"),
-    ("add a new tag", "workflow_update"),
-    ("small rule change", "workflow_update"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hundreds of fraudulent applications approved", "fraud_attack"),
+        ("we are under attack", "fraud_attack"),
+        ("a fraudster got through", "fraud_attack"),
+        ("lots of bot traffic since midnight", "fraud_attack"),
+        ("synthetic identity ring", "fraud_attack"),
+        ("account takeover wave", "fraud_attack"),
+        ("applications with stolen identities", "fraud_attack"),
+        ("the API is down", "incident"),
+        ("dashboard unavailable", "incident"),
+        ("webhooks not responding", "incident"),
+        ("API returning 503", "incident"),
+        ("getting 500 from /v1/evaluations", "incident"),
+        ("502 Bad Gateway", "incident"),
+        ("504 on every call", "incident"),
+        ("lots of errors", "incident"),
+        ("requests timing out", "incident"),
+        ("SDK stopped working", "incident"),
+        ("dashboard not loading", "incident"),
+        ("a service disruption at the data vendor", "incident"),
+        ("performance degraded", "incident"),
+        ("major outage", "incident"),
+        ("I am locked out", "account_access"),
+        ("password reset email never arrives", "account_access"),
+        ("the reset email is missing", "account_access"),
+        ("I can't log in", "account_access"),
+        ("I can\u2019t log in", "account_access"),
+        ("we cannot log in", "account_access"),
+        ("unable to log in since morning", "account_access"),
+        ("2FA codes fail", "account_access"),
+        ("MFA prompt loops", "account_access"),
+        ("SSO broken", "account_access"),
+        ("update our workflow", "workflow_update"),
+        ("change the journey", "workflow_update"),
+        ("threshold change", "workflow_update"),
+        ("a new outcome rule", "workflow_update"),
+        ("add a new tag", "workflow_update"),
+        ("small rule change", "workflow_update"),
+    ],
+)
 def test_each_keyword_names_its_category(text, expected, policy):
     assert category_of(text, policy).category == expected
 
 
-@pytest.mark.parametrize("text", ["we paid $500", "1500 applications", "version 503.2", "5,030 users",
-                                  "50% of 500%", "order #5031", "downtown office", "a dashboard question",
-                                  "error", "terrors", "ssologin", "fraudulently-ish"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we paid $500",
+        "1500 applications",
+        "version 503.2",
+        "5,030 users",
+        "50% of 500%",
+        "order #5031",
+        "downtown office",
+        "a dashboard question",
+        "error",
+        "terrors",
+        "ssologin",
+        "fraudulently-ish",
+    ],
+)
 def test_keywords_need_whole_words_and_standalone_numbers(text, policy):
     assert category_of(text, policy).category is None
 

@@ -1,4 +1,5 @@
 """`escalator classify`: JSON Lines in, one JSON line out per input line, in order."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,13 @@ from click.testing import CliRunner
 from app.commands.classify import classify
 from app.policy.config import DEFAULT_POLICY_PATH
 
-GOOD = {"id": "t-1", "event": "created", "received_at": "2026-11-27T15:00:00Z",
-        "subject": "URGENT: API returning 503", "body": "since 9:40 all calls fail"}
+GOOD = {
+    "id": "t-1",
+    "event": "created",
+    "received_at": "2026-11-27T15:00:00Z",
+    "subject": "URGENT: API returning 503",
+    "body": "since 9:40 all calls fail",
+}
 
 
 def run(lines, *args, env=None):
@@ -34,8 +40,19 @@ def test_good_line_gives_the_decision():
 
 def test_output_keys_are_the_contract():
     _, [answer] = run([GOOD])
-    assert set(answer) == {"id", "urgency", "near_miss", "category", "after_hours", "on_call", "priority",
-                           "tags", "response_due_at", "explanation", "evidence"}
+    assert set(answer) == {
+        "id",
+        "urgency",
+        "near_miss",
+        "category",
+        "after_hours",
+        "on_call",
+        "priority",
+        "tags",
+        "response_due_at",
+        "explanation",
+        "evidence",
+    }
 
 
 def test_id_is_optional_and_echoed_as_given():
@@ -45,8 +62,13 @@ def test_id_is_optional_and_echoed_as_given():
 
 
 def test_none_result_has_null_priority_and_due():
-    line = {"event": "comment", "received_at": "2026-11-30T16:00:00Z", "body": "This is not urgent.",
-            "current_priority": "high", "known_category": "incident"}
+    line = {
+        "event": "comment",
+        "received_at": "2026-11-30T16:00:00Z",
+        "body": "This is not urgent.",
+        "current_priority": "high",
+        "known_category": "incident",
+    }
     _, [answer] = run([line])
     assert answer["urgency"] == "none" and answer["priority"] is None and answer["response_due_at"] is None
     assert answer["category"] == "incident" and answer["tags"] == []
@@ -58,24 +80,57 @@ def test_html_and_unknown_keys():
     assert result.exit_code == 0 and answer["urgency"] == "urgent"
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{not json", "line 1: not valid JSON"),
-    ("[1, 2]", "line 1: expected a JSON object, got list"),
-    ("", "line 1: blank line"),
-    ({"id": 7, "received_at": "2026-11-27T15:00:00Z", "body": "x"}, "line 1: event: missing"),
-    ({"id": 7, "event": "updated", "received_at": "2026-11-27T15:00:00Z", "body": "x"}, "line 1: event: 'updated' is not one of created, comment"),
-    ({"id": 7, "event": "created", "body": "x"}, "line 1: received_at: missing"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00", "body": "x"}, "has no offset"),
-    ({"id": 7, "event": "created", "received_at": "yesterday", "body": "x"}, "is not an ISO 8601 time"),
-    ({"id": 7, "event": "created", "received_at": 1700000000, "body": "x"}, "received_at: must be a string, got number"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z"}, "line 1: body: missing"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": 5}, "body: must be a string, got number"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "subject": None}, "subject: must be a string, got null"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "body_is_html": "yes"}, "body_is_html: must be true or false"),
-    ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "current_priority": "p1"}, "current_priority: 'p1' is not one of low, normal, high, urgent"),
-    ({"id": 7, "event": "comment", "received_at": "2026-11-27T15:00:00Z", "body": "x", "known_category": "billing"}, "known_category: 'billing' is not one of"),
-    ({"id": [1], "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x"}, "id: must be a string or a number"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", "line 1: not valid JSON"),
+        ("[1, 2]", "line 1: expected a JSON object, got list"),
+        ("", "line 1: blank line"),
+        ({"id": 7, "received_at": "2026-11-27T15:00:00Z", "body": "x"}, "line 1: event: missing"),
+        (
+            {"id": 7, "event": "updated", "received_at": "2026-11-27T15:00:00Z", "body": "x"},
+            "line 1: event: 'updated' is not one of created, comment",
+        ),
+        ({"id": 7, "event": "created", "body": "x"}, "line 1: received_at: missing"),
+        ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00", "body": "x"}, "has no offset"),
+        ({"id": 7, "event": "created", "received_at": "yesterday", "body": "x"}, "is not an ISO 8601 time"),
+        (
+            {"id": 7, "event": "created", "received_at": 1700000000, "body": "x"},
+            "received_at: must be a string, got number",
+        ),
+        ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z"}, "line 1: body: missing"),
+        (
+            {"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": 5},
+            "body: must be a string, got number",
+        ),
+        (
+            {"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "subject": None},
+            "subject: must be a string, got null",
+        ),
+        (
+            {"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "body_is_html": "yes"},
+            "body_is_html: must be true or false",
+        ),
+        (
+            {"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x", "current_priority": "p1"},
+            "current_priority: 'p1' is not one of low, normal, high, urgent",
+        ),
+        (
+            {
+                "id": 7,
+                "event": "comment",
+                "received_at": "2026-11-27T15:00:00Z",
+                "body": "x",
+                "known_category": "billing",
+            },
+            "known_category: 'billing' is not one of",
+        ),
+        (
+            {"id": [1], "event": "created", "received_at": "2026-11-27T15:00:00Z", "body": "x"},
+            "id: must be a string or a number",
+        ),
+    ],
+)
 def test_bad_line_gets_a_specific_error_and_exit_1(line, message):
     result, [answer] = run([line])
     assert result.exit_code == 1
@@ -104,8 +159,10 @@ def test_reads_a_file_argument(tmp_path):
 
 def test_policy_option_and_environment(tmp_path):
     custom = tmp_path / "policy.toml"
-    custom.write_text(DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace(
-        'urgent = "urgency_urgent"', 'urgent = "sev1"'), encoding="utf-8")
+    custom.write_text(
+        DEFAULT_POLICY_PATH.read_text(encoding="utf-8").replace('urgent = "urgency_urgent"', 'urgent = "sev1"'),
+        encoding="utf-8",
+    )
     _, [answer] = run([GOOD], "--policy", str(custom))
     assert answer["tags"][0] == "sev1"
     _, [answer] = run([GOOD], env={"ESCALATOR_POLICY": str(custom)})
@@ -127,21 +184,42 @@ def test_empty_input_is_success():
 def test_help_documents_keys_exit_codes_and_an_example():
     result = CliRunner().invoke(classify, ["--help"])
     assert result.exit_code == 0
-    for word in ["received_at", "body_is_html", "current_priority", "known_category", "near_miss",
-                 "on_call", "response_due_at", "evidence", "Exit codes", "Example", "--policy", "ESCALATOR_POLICY"]:
+    for word in [
+        "received_at",
+        "body_is_html",
+        "current_priority",
+        "known_category",
+        "near_miss",
+        "on_call",
+        "response_due_at",
+        "evidence",
+        "Exit codes",
+        "Example",
+        "--policy",
+        "ESCALATOR_POLICY",
+    ]:
         assert word in result.output
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b'{"id": 1, "body": "\xff urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
-     "not UTF-8 text"),
-    (b'{"id": 1, "body": "\\ud800 urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
-     "unpaired surrogate"),
-    (b'{"id": NaN, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "NaN"),
-    (b'{"id": 1e400, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "too large"),
-    (b'{"id": 1, "body": "urgent", "event": "created", "received_at": "9999-12-31T23:30:00Z"}',
-     "end of the calendar"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (
+            b'{"id": 1, "body": "\xff urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
+            "not UTF-8 text",
+        ),
+        (
+            b'{"id": 1, "body": "\\ud800 urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}',
+            "unpaired surrogate",
+        ),
+        (b'{"id": NaN, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "NaN"),
+        (b'{"id": 1e400, "body": "x", "event": "created", "received_at": "2026-11-27T15:00:00Z"}', "too large"),
+        (
+            b'{"id": 1, "body": "urgent", "event": "created", "received_at": "9999-12-31T23:30:00Z"}',
+            "end of the calendar",
+        ),
+    ],
+)
 def test_hostile_lines_get_an_error_line_and_the_run_goes_on(raw, message):
     good = b'{"id": 2, "body": "urgent", "event": "created", "received_at": "2026-11-27T15:00:00Z"}'
     result = CliRunner().invoke(classify, [], input=raw + b"\n" + good + b"\n")

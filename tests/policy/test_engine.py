@@ -1,4 +1,5 @@
 """decide(): POLICY.md section 5 worked examples, and which text is read for which event."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,14 @@ def test_worked_example_1_urgent_api_503_friday_business_hours(policy, ticket):
 
 
 def test_worked_example_2_urgent_fraud_attack_saturday_night_pages(policy, ticket):
-    d = decide(ticket("hundreds of fraudulent applications approved since midnight",
-                      "Urgent - fraud attack", at="2026-11-28T07:30:00Z"), policy)
+    d = decide(
+        ticket(
+            "hundreds of fraudulent applications approved since midnight",
+            "Urgent - fraud attack",
+            at="2026-11-28T07:30:00Z",
+        ),
+        policy,
+    )
     assert (d.urgency, d.category, d.after_hours, d.on_call) == ("urgent", "fraud_attack", True, True)
     assert due(d) == "2026-11-28T09:30:00Z"
     assert "on_call_paged" in d.tags and "after_hours" in d.tags
@@ -34,22 +41,42 @@ def test_worked_example_3_urgent_locked_out_saturday_night_does_not_page(policy,
 
 
 def test_worked_example_4_time_sensitive_threshold_monday_evening(policy, ticket):
-    d = decide(ticket("please update our journey threshold before Friday", "Time-sensitive: threshold change",
-                      at="2026-11-30T23:00:00Z"), policy)
+    d = decide(
+        ticket(
+            "please update our journey threshold before Friday",
+            "Time-sensitive: threshold change",
+            at="2026-11-30T23:00:00Z",
+        ),
+        policy,
+    )
     assert (d.urgency, d.category, d.after_hours, d.on_call) == ("time_sensitive", "workflow_update", False, False)
     assert d.priority == "high" and due(d) == "2026-12-01T15:00:00Z"
 
 
 def test_worked_example_5_negated_comment_changes_nothing(policy, ticket):
-    d = decide(ticket("This is not urgent, just following up.", event=COMMENT, at="2026-11-30T16:00:00Z",
-                      known_category="incident"), policy)
+    d = decide(
+        ticket(
+            "This is not urgent, just following up.",
+            event=COMMENT,
+            at="2026-11-30T16:00:00Z",
+            known_category="incident",
+        ),
+        policy,
+    )
     assert (d.urgency, d.near_miss, d.category, d.after_hours, d.on_call) == ("none", False, "incident", False, False)
     assert d.priority is None and d.tags == () and due(d) is None
 
 
 def test_worked_example_6_misspelt_comment_is_a_near_miss(policy, ticket):
-    d = decide(ticket("Any news? This is urgnet for us.", event=COMMENT, at="2026-11-30T16:00:00Z",
-                      known_category="account_access"), policy)
+    d = decide(
+        ticket(
+            "Any news? This is urgnet for us.",
+            event=COMMENT,
+            at="2026-11-30T16:00:00Z",
+            known_category="account_access",
+        ),
+        policy,
+    )
     assert (d.urgency, d.near_miss, d.category, d.on_call) == ("none", True, "account_access", False)
     assert d.tags == ("urgency_near_miss",) and d.priority is None and due(d) is None
 

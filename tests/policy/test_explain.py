@@ -1,4 +1,5 @@
 """The internal note: matched words and where, negations, near misses, category, time rule."""
+
 from __future__ import annotations
 
 from app.policy import decide
@@ -6,7 +7,9 @@ from app.policy.model import COMMENT
 
 
 def test_note_names_the_word_the_field_and_context(policy, ticket):
-    note = decide(ticket("since 9:40 all calls fail", "URGENT: API returning 503", at="2026-11-27T15:00:00Z"), policy).explanation
+    note = decide(
+        ticket("since 9:40 all calls fail", "URGENT: API returning 503", at="2026-11-27T15:00:00Z"), policy
+    ).explanation
     assert '"URGENT" in the subject ("URGENT: API returning 503")' in note
     assert 'Category: incident, from "503" in the subject' in note
     assert "inside business hours" in note
@@ -37,7 +40,7 @@ def test_note_names_negated_words(policy, ticket):
 
 def test_note_names_near_misses_and_the_tag(policy, ticket):
     note = decide(ticket("This is urgnet for us.", event=COMMENT), policy).explanation
-    assert 'Near miss' in note and '"urgnet" in the body' in note and "urgency_near_miss" in note
+    assert "Near miss" in note and '"urgnet" in the body' in note and "urgency_near_miss" in note
 
 
 def test_note_names_the_never_lower_rule(policy, ticket):

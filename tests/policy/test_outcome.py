@@ -1,4 +1,5 @@
 """POLICY.md section 4: the outcome table and the never-lower rule."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -61,17 +62,27 @@ def test_time_sensitive_any_time(policy):
 
 
 def test_none_changes_nothing_except_a_near_miss_tag(policy):
-    assert outcome(policy, NONE) .tags == ()
+    assert outcome(policy, NONE).tags == ()
     near = outcome(policy, NONE, near=True)
     assert near.tags == ("urgency_near_miss",)
     assert near.priority is None and near.response_due_at is None and not near.on_call
 
 
-@pytest.mark.parametrize("level, current, expected", [
-    (URGENT, None, "urgent"), (URGENT, "low", "urgent"), (URGENT, "high", "urgent"), (URGENT, "urgent", None),
-    (TIME_SENSITIVE, None, "high"), (TIME_SENSITIVE, "normal", "high"), (TIME_SENSITIVE, "high", None),
-    (TIME_SENSITIVE, "urgent", None), (NONE, "high", None), (NONE, None, None),
-])
+@pytest.mark.parametrize(
+    "level, current, expected",
+    [
+        (URGENT, None, "urgent"),
+        (URGENT, "low", "urgent"),
+        (URGENT, "high", "urgent"),
+        (URGENT, "urgent", None),
+        (TIME_SENSITIVE, None, "high"),
+        (TIME_SENSITIVE, "normal", "high"),
+        (TIME_SENSITIVE, "high", None),
+        (TIME_SENSITIVE, "urgent", None),
+        (NONE, "high", None),
+        (NONE, None, None),
+    ],
+)
 def test_priority_is_never_lowered(level, current, expected, policy):
     assert outcome(policy, level, current=current).priority == expected
 

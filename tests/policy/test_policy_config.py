@@ -1,4 +1,5 @@
 """The policy file: every default in one place, validated with the bad key named."""
+
 from __future__ import annotations
 
 import copy
@@ -36,9 +37,15 @@ def test_defaults_match_policy_md(policy):
 def test_tag_names(policy):
     tags = policy.tags
     assert (tags.urgent, tags.time_sensitive, tags.near_miss) == (
-        "urgency_urgent", "urgency_time_sensitive", "urgency_near_miss")
+        "urgency_urgent",
+        "urgency_time_sensitive",
+        "urgency_near_miss",
+    )
     assert (tags.after_hours, tags.on_call_paged, tags.next_business_day) == (
-        "after_hours", "on_call_paged", "next_business_day")
+        "after_hours",
+        "on_call_paged",
+        "next_business_day",
+    )
     assert tags.category("incident") == "category_incident"
 
 
@@ -58,20 +65,33 @@ def test_holidays_are_dates(policy_with):
     assert policy_with(hours={"holidays": ["2026-12-25"]}).hours.holidays == {date(2026, 12, 25)}
 
 
-@pytest.mark.parametrize("section, key, value, message", [
-    ("hours", "open", "8am", r"\[hours.open\] must be 'HH:MM'"),
-    ("hours", "close", "07:00", r"\[hours.close\] must be after open"),
-    ("hours", "time_zone", "Mars/Olympus", r"\[hours.time_zone\] is not a known IANA time zone"),
-    ("hours", "holidays", ["25/12/2026"], r"\[hours.holidays\] has '25/12/2026'"),
-    ("hours", "days", ["monday"], r"\[hours.days\] has 'monday'"),
-    ("negation", "window", 0, r"\[negation.window\] must be an integer >= 1"),
-    ("targets", "urgent_elapsed_minutes", "120", r"\[targets.urgent_elapsed_minutes\] must be an integer"),
-    ("zendesk", "urgency_field_id", "abc", r"\[zendesk.urgency_field_id\] must be an integer"),
-    ("zendesk", "response_due_field_type", "datetime", r"\[zendesk.response_due_field_type\] must be 'date' or 'text'"),
-    ("categories", "order", ["fraud_attack", "incident"], r"\[categories.order\] must list every category"),
-    ("categories", "order", ["fraud", "incident", "account_access", "workflow_update"], r"unknown category 'fraud'"),
-    ("tags", "urgent", "", r"\[tags.urgent\] must be a non-empty string"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, message",
+    [
+        ("hours", "open", "8am", r"\[hours.open\] must be 'HH:MM'"),
+        ("hours", "close", "07:00", r"\[hours.close\] must be after open"),
+        ("hours", "time_zone", "Mars/Olympus", r"\[hours.time_zone\] is not a known IANA time zone"),
+        ("hours", "holidays", ["25/12/2026"], r"\[hours.holidays\] has '25/12/2026'"),
+        ("hours", "days", ["monday"], r"\[hours.days\] has 'monday'"),
+        ("negation", "window", 0, r"\[negation.window\] must be an integer >= 1"),
+        ("targets", "urgent_elapsed_minutes", "120", r"\[targets.urgent_elapsed_minutes\] must be an integer"),
+        ("zendesk", "urgency_field_id", "abc", r"\[zendesk.urgency_field_id\] must be an integer"),
+        (
+            "zendesk",
+            "response_due_field_type",
+            "datetime",
+            r"\[zendesk.response_due_field_type\] must be 'date' or 'text'",
+        ),
+        ("categories", "order", ["fraud_attack", "incident"], r"\[categories.order\] must list every category"),
+        (
+            "categories",
+            "order",
+            ["fraud", "incident", "account_access", "workflow_update"],
+            r"unknown category 'fraud'",
+        ),
+        ("tags", "urgent", "", r"\[tags.urgent\] must be a non-empty string"),
+    ],
+)
 def test_bad_values_are_refused_with_the_key_named(raw_policy, section, key, value, message):
     raw = copy.deepcopy(raw_policy)
     raw[section][key] = value

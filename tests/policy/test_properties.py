@@ -1,7 +1,8 @@
 """Properties of the policy that hold for any text or time (hypothesis)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,12 +12,54 @@ from app.policy.calendar import is_business_time
 from app.policy.config import Hours
 from app.policy.model import COMMENT, CREATED, LEVELS, TicketText
 
-WHEN = datetime(2026, 11, 30, 16, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
 VOCABULARY = [
-    "urgent", "URGENT", "Urgent:", "[urgent]", "urgently", "urgnet", "time", "sensitive", "time-sensitive",
-    "time\u2013sensitive", "not", "no", "never", "nothing", "without", "isn't", "don\u2019t", "non-urgent",
-    "non", "but", "is", "this", "the", "API", "down", "locked", "out", "fraud", "threshold", "503", "please",
-    "help", "thanks", ".", ",", "?", "!", ";", ":", "-", "\n", "\n\n", "On", "wrote:", "agent", "yes",
+    "urgent",
+    "URGENT",
+    "Urgent:",
+    "[urgent]",
+    "urgently",
+    "urgnet",
+    "time",
+    "sensitive",
+    "time-sensitive",
+    "time\u2013sensitive",
+    "not",
+    "no",
+    "never",
+    "nothing",
+    "without",
+    "isn't",
+    "don\u2019t",
+    "non-urgent",
+    "non",
+    "but",
+    "is",
+    "this",
+    "the",
+    "API",
+    "down",
+    "locked",
+    "out",
+    "fraud",
+    "threshold",
+    "503",
+    "please",
+    "help",
+    "thanks",
+    ".",
+    ",",
+    "?",
+    "!",
+    ";",
+    ":",
+    "-",
+    "\n",
+    "\n\n",
+    "On",
+    "wrote:",
+    "agent",
+    "yes",
 ]
 words = st.lists(st.sampled_from(VOCABULARY), max_size=40).map(" ".join)
 free_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
@@ -34,12 +77,18 @@ def test_adding_quoted_lines_never_changes_the_level(body, quoted, policy):
 
 
 @settings(max_examples=300, deadline=None)
-@given(body=words, old=st.one_of(words, free_text), header=st.sampled_from([
-    "On Mon, Nov 30, 2026 at 9:00 AM Bob <bob@example.com> wrote:",
-    "-----Original Message-----",
-    "From: Support <support@example.com>\nSent: Monday, November 30, 2026 9:00 AM",
-    "##- Please type your reply above this line -##",
-]))
+@given(
+    body=words,
+    old=st.one_of(words, free_text),
+    header=st.sampled_from(
+        [
+            "On Mon, Nov 30, 2026 at 9:00 AM Bob <bob@example.com> wrote:",
+            "-----Original Message-----",
+            "From: Support <support@example.com>\nSent: Monday, November 30, 2026 9:00 AM",
+            "##- Please type your reply above this line -##",
+        ]
+    ),
+)
 def test_adding_a_quoted_thread_never_changes_the_level(body, old, header, policy):
     assert level(body + "\n\n" + header + "\n" + old, policy=policy) == level(body, policy=policy)
 
@@ -72,7 +121,7 @@ def _is_closing_time(moment: datetime, hours: Hours) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(
-    moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(timezone.utc)),
+    moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
     holidays=st.lists(st.dates(min_value=date(2026, 1, 1), max_value=date(2028, 1, 31)), max_size=30),
 )
 def test_time_sensitive_due_is_never_closed_and_never_before_the_event(moment, holidays, policy_with):
@@ -87,7 +136,7 @@ def test_time_sensitive_due_is_never_closed_and_never_before_the_event(moment, h
 
 
 @settings(max_examples=200, deadline=None)
-@given(moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(timezone.utc)))
+@given(moment=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)))
 def test_urgent_due_is_two_hours_after_the_event_rounded_up(moment, policy):
     due = decide(TicketText(CREATED, "URGENT", "", moment), policy).response_due_at
     assert timedelta(hours=2) <= due - moment < timedelta(hours=2, minutes=1)

@@ -1,4 +1,5 @@
 """POLICY.md section 1: which words count, negation, near misses, and the ordinary-word traps."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,32 +12,58 @@ def level_of(text, policy):
     return scan_terms(text, "body", policy).level
 
 
-@pytest.mark.parametrize("text", [
-    "URGENT: API returning 503", "[Urgent] dashboard down", "#urgent please", "Urgent!!!",
-    "This is an urgent-request", "urgent", "uRgEnT", "Please treat as urgent.", "(urgent)",
-    "urgent_request", "\u201curgent\u201d", "It's urgent's time", "URGENT\u2014now",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "URGENT: API returning 503",
+        "[Urgent] dashboard down",
+        "#urgent please",
+        "Urgent!!!",
+        "This is an urgent-request",
+        "urgent",
+        "uRgEnT",
+        "Please treat as urgent.",
+        "(urgent)",
+        "urgent_request",
+        "\u201curgent\u201d",
+        "It's urgent's time",
+        "URGENT\u2014now",
+    ],
+)
 def test_urgent_counts_as_a_whole_word_in_any_case(text, policy):
     assert level_of(text, policy) == URGENT
 
 
-@pytest.mark.parametrize("text", ["urgently", "urgency", "insurgent", "urgentness", "nonurgently x",
-                                  "urgent2", "resurgent"])
+@pytest.mark.parametrize(
+    "text", ["urgently", "urgency", "insurgent", "urgentness", "nonurgently x", "urgent2", "resurgent"]
+)
 def test_urgent_inside_or_extended_does_not_count(text, policy):
     assert level_of(text, policy) == NONE
 
 
-@pytest.mark.parametrize("text", [
-    "Time-sensitive", "TIME SENSITIVE", "time \u2013 sensitive", "time\u2014sensitive",
-    "time\u2010sensitive", "time\u2011sensitive", "time\nsensitive", "time  -  sensitive",
-    "time\r\n\r\nsensitive", "Time--Sensitive request",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Time-sensitive",
+        "TIME SENSITIVE",
+        "time \u2013 sensitive",
+        "time\u2014sensitive",
+        "time\u2010sensitive",
+        "time\u2011sensitive",
+        "time\nsensitive",
+        "time  -  sensitive",
+        "time\r\n\r\nsensitive",
+        "Time--Sensitive request",
+    ],
+)
 def test_time_sensitive_joined_by_spaces_breaks_or_dashes(text, policy):
     assert level_of(text, policy) == TIME_SENSITIVE
 
 
-@pytest.mark.parametrize("text", ["timesensitive", "time_sensitive", "time/sensitive", "sensitive time",
-                                  "overtime sensitive", "time sensitiveness"])
+@pytest.mark.parametrize(
+    "text",
+    ["timesensitive", "time_sensitive", "time/sensitive", "sensitive time", "overtime sensitive", "time sensitiveness"],
+)
 def test_time_sensitive_other_joins_do_not_count(text, policy):
     assert level_of(text, policy) == NONE
 
@@ -46,23 +73,46 @@ def test_highest_level_wins_when_both_appear(policy):
     assert level_of("It is not urgent. But it is time sensitive.", policy) == TIME_SENSITIVE
 
 
-@pytest.mark.parametrize("text", [
-    "This is not urgent", "no urgent action needed", "It isn't time sensitive", "Non-urgent question",
-    "nonurgent", "non urgent", "non time-sensitive", "Never urgent", "nothing urgent here",
-    "without urgent follow-up", "It\u2019s not time-sensitive", "We don\u2019t consider it urgent",
-    "This doesn't seem super urgent", "not-urgent", "NOT URGENT", "Not\nurgent",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is not urgent",
+        "no urgent action needed",
+        "It isn't time sensitive",
+        "Non-urgent question",
+        "nonurgent",
+        "non urgent",
+        "non time-sensitive",
+        "Never urgent",
+        "nothing urgent here",
+        "without urgent follow-up",
+        "It\u2019s not time-sensitive",
+        "We don\u2019t consider it urgent",
+        "This doesn't seem super urgent",
+        "not-urgent",
+        "NOT URGENT",
+        "Not\nurgent",
+    ],
+)
 def test_negated_terms_do_not_escalate(text, policy):
     scan = scan_terms(text, "body", policy)
     assert scan.level == NONE
     assert scan.negated and scan.negated[0].negator
 
 
-@pytest.mark.parametrize("text", [
-    "Not sure who to ask, but this is URGENT", "Is this urgent? Yes.",
-    "No. This is urgent.", "No, this is urgent", "API not responding, urgent!",
-    "I could not log in; urgent", "Not a problem.\n\nUrgent: new one", "not this one but that one is urgent",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Not sure who to ask, but this is URGENT",
+        "Is this urgent? Yes.",
+        "No. This is urgent.",
+        "No, this is urgent",
+        "API not responding, urgent!",
+        "I could not log in; urgent",
+        "Not a problem.\n\nUrgent: new one",
+        "not this one but that one is urgent",
+    ],
+)
 def test_negator_outside_the_window_or_sentence_does_not_negate(text, policy):
     assert level_of(text, policy) == URGENT
 
@@ -84,14 +134,27 @@ def test_one_counted_term_escalates_even_next_to_a_negated_one(policy):
     assert level_of("Not urgent yesterday. Today it is urgent.", policy) == URGENT
 
 
-@pytest.mark.parametrize("text, word", [
-    ("Any news? This is urgnet for us.", "urgnet"), ("urgant", "urgant"), ("ugrent", "ugrent"),
-    ("we need this urgently", "urgently"), ("the urgency is high", "urgency"), ("urgen", "urgen"),
-    ("uregnt", "uregnt"), ("urgetn", "urgetn"), ("URGNET", "URGNET"), ("urgentt", "urgentt"),
-    ("time senstive", "time senstive"), ("time-sensative", "time-sensative"),
-    ("timesensitive", "timesensitive"), ("time sensetive", "time sensetive"),
-    ("time_sensitive", "time_sensitive"), ("time sensitivity", "time sensitivity"),
-])
+@pytest.mark.parametrize(
+    "text, word",
+    [
+        ("Any news? This is urgnet for us.", "urgnet"),
+        ("urgant", "urgant"),
+        ("ugrent", "ugrent"),
+        ("we need this urgently", "urgently"),
+        ("the urgency is high", "urgency"),
+        ("urgen", "urgen"),
+        ("uregnt", "uregnt"),
+        ("urgetn", "urgetn"),
+        ("URGNET", "URGNET"),
+        ("urgentt", "urgentt"),
+        ("time senstive", "time senstive"),
+        ("time-sensative", "time-sensative"),
+        ("timesensitive", "timesensitive"),
+        ("time sensetive", "time sensetive"),
+        ("time_sensitive", "time_sensitive"),
+        ("time sensitivity", "time sensitivity"),
+    ],
+)
 def test_near_misses_are_flagged_not_escalated(text, word, policy):
     scan = scan_terms(text, "body", policy)
     assert scan.level == NONE
@@ -99,10 +162,32 @@ def test_near_misses_are_flagged_not_escalated(text, word, policy):
 
 
 ORDINARY_WORD_TRAPS = [
-    "agent", "regent", "argent", "current", "urged", "urges", "insurgent", "insurgency", "detergent",
-    "emergent", "sergeant", "urge", "sensitive data", "time insensitive", "sometimes sensitive",
-    "time zone", "timeline sensitive", "the pungent smell", "a tangent", "our parent company",
-    "recent event", "time sensitize", "the agents urged us", "content", "gent", "ur gent",
+    "agent",
+    "regent",
+    "argent",
+    "current",
+    "urged",
+    "urges",
+    "insurgent",
+    "insurgency",
+    "detergent",
+    "emergent",
+    "sergeant",
+    "urge",
+    "sensitive data",
+    "time insensitive",
+    "sometimes sensitive",
+    "time zone",
+    "timeline sensitive",
+    "the pungent smell",
+    "a tangent",
+    "our parent company",
+    "recent event",
+    "time sensitize",
+    "the agents urged us",
+    "content",
+    "gent",
+    "ur gent",
 ]
 
 
@@ -130,7 +215,7 @@ def test_evidence_offsets_point_into_the_text(policy):
     text = "Hello team. The dashboard is down and this is URGENT for us."
     scan = scan_terms(text, "body", policy)
     found = scan.terms[0]
-    assert text[found.offset:found.offset + len(found.text)] == "URGENT"
+    assert text[found.offset : found.offset + len(found.text)] == "URGENT"
     assert found.field == "body"
     assert "this is URGENT for us" in found.context
 
@@ -147,7 +232,7 @@ def test_offsets_survive_letters_that_lower_case_to_two_characters(policy):
     text = "\u0130\u0130\u0130 urgent"  # "İ".lower() is two characters
     scan = scan_terms(text, "body", policy)
     assert scan.level == URGENT
-    assert text[scan.terms[0].offset:].startswith("urgent")
+    assert text[scan.terms[0].offset :].startswith("urgent")
 
 
 def test_but_starts_a_new_clause_and_ends_negation(policy):

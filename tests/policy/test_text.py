@@ -1,4 +1,5 @@
 """POLICY.md section 1, 'Where the service looks': HTML to text and quoted reply removal."""
+
 from __future__ import annotations
 
 import time
@@ -43,13 +44,16 @@ def test_quote_lines_with_leading_spaces_removed(policy):
     assert remove_quoted("reply\n   > quoted urgent", policy.quotes) == "reply"
 
 
-@pytest.mark.parametrize("header", [
-    "On Mon, Nov 30, 2026 at 10:00 AM, Bob Smith <bob@example.com> wrote:",
-    "On 30 Nov 2026, at 10:00, Bob <bob@example.com> wrote:",
-    "On Monday, Support wrote:",
-    "On Mon, Nov 30, 2026 at 10:00 AM Bob Smith <\nbob@example.com> wrote:",  # wrapped
-    "On Mon, Nov 30, 2026 at 10:00 AM, Bob Smith\n<bob@example.com> wrote:",  # wrapped
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On Mon, Nov 30, 2026 at 10:00 AM, Bob Smith <bob@example.com> wrote:",
+        "On 30 Nov 2026, at 10:00, Bob <bob@example.com> wrote:",
+        "On Monday, Support wrote:",
+        "On Mon, Nov 30, 2026 at 10:00 AM Bob Smith <\nbob@example.com> wrote:",  # wrapped
+        "On Mon, Nov 30, 2026 at 10:00 AM, Bob Smith\n<bob@example.com> wrote:",  # wrapped
+    ],
+)
 def test_everything_after_on_date_wrote_is_removed(header, policy):
     text = f"Thanks, fixed now.\n\n{header}\nThis is urgent, please help\n> more"
     assert remove_quoted(text, policy.quotes) == "Thanks, fixed now."

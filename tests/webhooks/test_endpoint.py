@@ -1,4 +1,5 @@
 """Every answer of POST /webhooks/zendesk, through the real signing and queueing path."""
+
 from __future__ import annotations
 
 import io
@@ -135,9 +136,12 @@ def test_body_over_the_limit_is_refused_before_anything_else(post_signed, queue)
 
 def test_body_over_the_limit_without_content_length_is_refused(client):
     # A chunked request has no Content-Length; the server marks its input as terminated.
-    response = client.post("/webhooks/zendesk", input_stream=io.BytesIO(b"x" * (300 * 1024)),
-                           headers={"Content-Type": "application/json"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        "/webhooks/zendesk",
+        input_stream=io.BytesIO(b"x" * (300 * 1024)),
+        headers={"Content-Type": "application/json"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert response.status_code == 413
 
 
@@ -196,7 +200,10 @@ def test_redis_down_answers_503_with_retry_after(settings, now):
     app = create_app(settings, redis_connection=unreachable, clock=lambda: now)
     raw = json.dumps(CREATED).encode()
     response = app.test_client().post(
-        "/webhooks/zendesk", data=raw, headers=signed_headers("test-signing-secret", raw, now.strftime("%Y-%m-%dT%H:%M:%SZ")))
+        "/webhooks/zendesk",
+        data=raw,
+        headers=signed_headers("test-signing-secret", raw, now.strftime("%Y-%m-%dT%H:%M:%SZ")),
+    )
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert "secret" not in response.get_data(as_text=True)
@@ -252,10 +259,13 @@ def test_colliding_event_ids_are_separate_jobs(post_signed, queue):
     assert len(set(queue.job_ids)) == 3
 
 
-@pytest.mark.parametrize("fixture, kind", [
-    ("ticket_created__documented_example.json", "created"),
-    ("ticket_comment_added__private_note_captured.json", "comment"),
-])
+@pytest.mark.parametrize(
+    "fixture, kind",
+    [
+        ("ticket_created__documented_example.json", "created"),
+        ("ticket_comment_added__private_note_captured.json", "comment"),
+    ],
+)
 def test_zendesks_own_example_payloads_are_accepted(post_signed, queue, fixture, kind):
     body = load_json(FIXTURES / "zendesk" / fixture)
     response = post_signed(body)

@@ -1,11 +1,14 @@
 """Parsing webhook bodies: Zendesk's documented payloads, trigger bodies, and anything at all."""
+
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.webhooks.events import COMMENT, CREATED, EVENT_HANDLERS, InvalidEvent, TicketEvent, parse_event
 from app.webhooks.trigger_body import trigger_body
@@ -93,9 +96,28 @@ json_values = st.recursive(
 def _mutated(sample: dict, data) -> dict:
     body = json.loads(json.dumps(sample))
     target = body
-    path = data.draw(st.lists(st.sampled_from(["detail", "event", "comment", "author", "id", "time", "tags",
-                                               "subject", "body", "ticket_id", "comment_id", "updated_at"]),
-                              min_size=1, max_size=3))
+    path = data.draw(
+        st.lists(
+            st.sampled_from(
+                [
+                    "detail",
+                    "event",
+                    "comment",
+                    "author",
+                    "id",
+                    "time",
+                    "tags",
+                    "subject",
+                    "body",
+                    "ticket_id",
+                    "comment_id",
+                    "updated_at",
+                ]
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
     for key in path[:-1]:
         nxt = target.get(key) if isinstance(target, dict) else None
         if not isinstance(nxt, dict):
@@ -130,10 +152,8 @@ def test_any_body_parses_to_a_well_typed_event_or_a_clear_refusal(data, sample):
 @settings(max_examples=200, deadline=None)
 @given(body=json_values)
 def test_arbitrary_json_never_raises_anything_but_invalid_event(body):
-    try:
+    with contextlib.suppress(InvalidEvent):
         parse_event(body)
-    except InvalidEvent:
-        pass
 
 
 @pytest.mark.parametrize("field", ["created_at", "updated_at"])

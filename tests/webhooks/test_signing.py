@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from app.webhooks.signing import SignatureError, sign, verify_signature
 
-NOW = datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 TS = "2026-11-27T15:00:00Z"
 BODY = b'{"type": "zen:event-type:ticket.created"}'
 

@@ -1,4 +1,5 @@
 """Fixtures for the worker tests: a real Redis, a mocked Zendesk API, and an applier."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,12 @@ from tests.openapi import validate_request
 from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID, NO_FIELDS, FakeDecide, FakePolicy
 from workers.apply import INTEGRATION_USER_KEY, TicketEventApplier
 
-SETTINGS = Settings(zendesk_base_url=BASE_URL, zendesk_oauth_token="test-token",
-                    event_seen_ttl_seconds=3600, queue_name="escalator-test")
+SETTINGS = Settings(
+    zendesk_base_url=BASE_URL,
+    zendesk_oauth_token="test-token",
+    event_seen_ttl_seconds=3600,
+    queue_name="escalator-test",
+)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """TicketEventApplier against a mocked Zendesk API and a real Redis: one test per branch."""
+
 import json
 import logging
 from dataclasses import replace
@@ -31,8 +32,15 @@ def comments_page(*comments, users=()):
 
 
 def end_user_comment(comment_id=41000000001, body="Please help, this is urgent now.", public=True, author=20978392):
-    return {"id": comment_id, "type": "Comment", "author_id": author, "body": body, "html_body": "",
-            "public": public, "created_at": "2026-11-30T16:00:00Z"}
+    return {
+        "id": comment_id,
+        "type": "Comment",
+        "author_id": author,
+        "body": body,
+        "html_body": "",
+        "public": public,
+        "created_at": "2026-11-30T16:00:00Z",
+    }
 
 
 END_USER = {"id": 20978392, "name": "Dana Customer", "role": "end-user"}
@@ -44,18 +52,23 @@ def test_created_urgent_makes_one_put_with_the_whole_decision(applier, api, put_
 
     assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
 
-    assert put_bodies() == [{"ticket": {
-        "priority": "urgent",
-        "additional_tags": ["urgency_urgent", "category_incident"],
-        "comment": {"body": "Escalated to urgent (incident).", "public": False},
-        "safe_update": True,
-        "updated_stamp": "2026-11-27T15:00:00Z",
-    }}]
+    assert put_bodies() == [
+        {
+            "ticket": {
+                "priority": "urgent",
+                "additional_tags": ["urgency_urgent", "category_incident"],
+                "comment": {"body": "Escalated to urgent (incident).", "public": False},
+                "safe_update": True,
+                "updated_stamp": "2026-11-27T15:00:00Z",
+            }
+        }
+    ]
     assert redis_db.ttl(DONE_KEY.format("ticket:35436:created")) > 0
 
 
 def test_with_custom_fields_the_ticket_is_read_first_and_fields_go_in_the_same_put(
-        make_applier, known_integration_user, api, put_bodies):
+    make_applier, known_integration_user, api, put_bodies
+):
     """Webhook snapshots carry no custom fields; one read tells which ones to write."""
     applier = make_applier(policy=FakePolicy())
     api.get(TICKET_URL, json={"ticket": api_ticket(updated_at="2026-11-27T15:00:02Z")})
@@ -64,26 +77,41 @@ def test_with_custom_fields_the_ticket_is_read_first_and_fields_go_in_the_same_p
     assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
 
     assert [c.request.method for c in api.calls] == ["GET", "PUT"]
-    assert put_bodies() == [{"ticket": {
-        "priority": "urgent",
-        "additional_tags": ["urgency_urgent", "category_incident"],
-        "custom_fields": [
-            {"id": URGENCY_FIELD, "value": "urgent"},
-            {"id": CATEGORY_FIELD, "value": "incident"},
-            {"id": DUE_FIELD, "value": "2026-11-27"},
-        ],
-        "comment": {"body": "Escalated to urgent (incident).", "public": False},
-        "safe_update": True,
-        "updated_stamp": "2026-11-27T15:00:02Z",
-    }}]
+    assert put_bodies() == [
+        {
+            "ticket": {
+                "priority": "urgent",
+                "additional_tags": ["urgency_urgent", "category_incident"],
+                "custom_fields": [
+                    {"id": URGENCY_FIELD, "value": "urgent"},
+                    {"id": CATEGORY_FIELD, "value": "incident"},
+                    {"id": DUE_FIELD, "value": "2026-11-27"},
+                ],
+                "comment": {"body": "Escalated to urgent (incident).", "public": False},
+                "safe_update": True,
+                "updated_stamp": "2026-11-27T15:00:02Z",
+            }
+        }
+    ]
 
 
 def test_custom_fields_are_never_lowered(make_applier, known_integration_user, api, put_bodies):
     applier = make_applier(policy=FakePolicy())
-    api.get(TICKET_URL, json={"ticket": api_ticket(
-        priority="urgent", tags=["enterprise", "category_incident", "urgency_urgent"],
-        custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"}, {"id": CATEGORY_FIELD, "value": "incident"},
-                       {"id": DUE_FIELD, "value": "2026-11-27"}, {"id": AFTER_HOURS_FIELD, "value": False}])})
+    api.get(
+        TICKET_URL,
+        json={
+            "ticket": api_ticket(
+                priority="urgent",
+                tags=["enterprise", "category_incident", "urgency_urgent"],
+                custom_fields=[
+                    {"id": URGENCY_FIELD, "value": "urgent"},
+                    {"id": CATEGORY_FIELD, "value": "incident"},
+                    {"id": DUE_FIELD, "value": "2026-11-27"},
+                    {"id": AFTER_HOURS_FIELD, "value": False},
+                ],
+            )
+        },
+    )
     api.put(TICKET_URL, json={"ticket": {}})
 
     assert applier.apply(event("ticket_comment_added__time_sensitive_on_urgent_ticket")) == "updated"
@@ -97,7 +125,11 @@ def test_created_reads_subject_and_description_at_creation_time(applier, api, de
     api.put(TICKET_URL, json={"ticket": {}})
     applier.apply(event("ticket_created__urgent_outage"))
     text = decide.calls[0]
-    assert (text.event, text.subject, text.body) == ("created", "URGENT: API returning 503", "Since 9:40 all calls fail.")
+    assert (text.event, text.subject, text.body) == (
+        "created",
+        "URGENT: API returning 503",
+        "Since 9:40 all calls fail.",
+    )
     assert text.received_at.isoformat() == "2026-11-27T15:00:00+00:00"
     assert (text.current_priority, text.known_category) == ("normal", None)
 
@@ -153,13 +185,16 @@ def test_a_category_tag_the_policy_does_not_name_is_neither_read_nor_removed(app
     assert "remove_tags" not in body
 
 
-@pytest.mark.parametrize("fixture_name, status", [
-    ("ticket_comment_added__agent_reply", "ignored:agent_comment"),
-    ("ticket_comment_added__private_note_captured", "ignored:private_comment"),
-    ("ticket_comment_added__own_internal_note", "ignored:own_update"),
-    ("trigger_comment__own_update", "ignored:own_update"),
-    ("ticket_status_changed__solved", "ignored:status_changed"),
-])
+@pytest.mark.parametrize(
+    "fixture_name, status",
+    [
+        ("ticket_comment_added__agent_reply", "ignored:agent_comment"),
+        ("ticket_comment_added__private_note_captured", "ignored:private_comment"),
+        ("ticket_comment_added__own_internal_note", "ignored:own_update"),
+        ("trigger_comment__own_update", "ignored:own_update"),
+        ("ticket_status_changed__solved", "ignored:status_changed"),
+    ],
+)
 def test_events_the_policy_does_not_read_make_no_call(applier, api, decide, fixture_name, status):
     assert applier.apply(event(fixture_name)) == status
     assert len(api.calls) == 0
@@ -193,20 +228,25 @@ def test_same_comment_from_a_trigger_after_the_event_webhook_is_a_duplicate(appl
 
 def test_ticket_that_already_has_everything_is_a_noop(applier, api):
     base = event("ticket_comment_added__end_user_urgent")
-    urgent_again = replace(base, ticket={**base.ticket, "priority": "urgent",
-                                         "tags": ["category_incident", "urgency_urgent"]})
+    urgent_again = replace(
+        base, ticket={**base.ticket, "priority": "urgent", "tags": ["category_incident", "urgency_urgent"]}
+    )
     assert applier.apply(urgent_again) == "noop"
     assert len(api.calls) == 0
 
 
-def test_ticket_with_everything_including_fields_is_a_noop_after_one_read(
-        make_applier, known_integration_user, api):
+def test_ticket_with_everything_including_fields_is_a_noop_after_one_read(make_applier, known_integration_user, api):
     applier = make_applier(policy=FakePolicy())
-    done = api_ticket(priority="urgent", tags=["enterprise", "category_incident", "urgency_urgent"],
-                      custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"},
-                                     {"id": CATEGORY_FIELD, "value": "incident"},
-                                     {"id": DUE_FIELD, "value": "2026-11-30"},
-                                     {"id": AFTER_HOURS_FIELD, "value": False}])
+    done = api_ticket(
+        priority="urgent",
+        tags=["enterprise", "category_incident", "urgency_urgent"],
+        custom_fields=[
+            {"id": URGENCY_FIELD, "value": "urgent"},
+            {"id": CATEGORY_FIELD, "value": "incident"},
+            {"id": DUE_FIELD, "value": "2026-11-30"},
+            {"id": AFTER_HOURS_FIELD, "value": False},
+        ],
+    )
     api.get(TICKET_URL, json={"ticket": done})
     base = event("ticket_comment_added__end_user_urgent")
     urgent_again = replace(base, ticket={**base.ticket, "priority": "urgent", "tags": done["tags"]})
@@ -224,8 +264,14 @@ def test_priority_is_never_lowered(applier, api, put_bodies):
 
 def test_conflict_rereads_decides_again_and_retries_with_the_new_stamp(applier, api, put_bodies, decide):
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
-    api.get(TICKET_URL, json={"ticket": api_ticket(priority="high", tags=["enterprise", "category_incident"],
-                                                   updated_at="2026-11-30T16:00:09Z")})
+    api.get(
+        TICKET_URL,
+        json={
+            "ticket": api_ticket(
+                priority="high", tags=["enterprise", "category_incident"], updated_at="2026-11-30T16:00:09Z"
+            )
+        },
+    )
     api.put(TICKET_URL, json={"ticket": {}})
 
     assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
@@ -247,9 +293,11 @@ def test_conflict_that_does_not_settle_is_raised_for_the_job_to_reschedule(appli
 
 
 def test_trigger_comment_is_read_with_its_author_in_one_call(applier, api, put_bodies, decide):
-    api.get(COMMENTS_URL, match=[matchers.query_param_matcher({"sort_order": "desc", "include": "users",
-                                                               "per_page": "100"})],
-            json=comments_page(end_user_comment(), users=[END_USER]))
+    api.get(
+        COMMENTS_URL,
+        match=[matchers.query_param_matcher({"sort_order": "desc", "include": "users", "per_page": "100"})],
+        json=comments_page(end_user_comment(), users=[END_USER]),
+    )
     api.get(TICKET_URL, json={"ticket": api_ticket(tags=["category_account_access"])})
     api.put(TICKET_URL, json={"ticket": {}})
 
@@ -261,11 +309,14 @@ def test_trigger_comment_is_read_with_its_author_in_one_call(applier, api, put_b
     assert put_bodies()[0]["ticket"]["priority"] == "urgent"
 
 
-@pytest.mark.parametrize("comment, users, status", [
-    (end_user_comment(author=235323), [AGENT], "ignored:agent_comment"),
-    (end_user_comment(public=False), [END_USER], "ignored:private_comment"),
-    (end_user_comment(author=INTEGRATION_USER_ID, public=False), [], "ignored:own_update"),
-])
+@pytest.mark.parametrize(
+    "comment, users, status",
+    [
+        (end_user_comment(author=235323), [AGENT], "ignored:agent_comment"),
+        (end_user_comment(public=False), [END_USER], "ignored:private_comment"),
+        (end_user_comment(author=INTEGRATION_USER_ID, public=False), [], "ignored:own_update"),
+    ],
+)
 def test_trigger_comment_not_for_the_policy_stops_after_the_read(applier, api, comment, users, status):
     api.get(COMMENTS_URL, json=comments_page(comment, users=users))
     assert applier.apply(event("trigger_comment__end_user")) == status
@@ -282,7 +333,7 @@ def test_deleted_or_refused_ticket_is_logged_and_dropped(applier, api, redis_db,
     api.put(TICKET_URL, status=status, json={"error": "RecordNotFound" if status == 404 else "RecordInvalid"})
     with caplog.at_level(logging.WARNING, logger="escalator.worker"):
         assert applier.apply(event("ticket_created__urgent_outage")) == result
-    assert f"ticket=35436" in caplog.text and str(status) in caplog.text
+    assert "ticket=35436" in caplog.text and str(status) in caplog.text
     assert redis_db.get(DONE_KEY.format("ticket:35436:created")) == result.encode()
 
 
@@ -353,13 +404,16 @@ def test_dry_run_leaves_no_done_mark_so_a_live_run_still_applies_the_event(make_
     assert redis_db.keys(DONE_KEY.format("*")) == []
 
 
-def test_a_configured_field_the_ticket_does_not_have_is_not_written(make_applier, known_integration_user, api,
-                                                                    put_bodies):
+def test_a_configured_field_the_ticket_does_not_have_is_not_written(
+    make_applier, known_integration_user, api, put_bodies
+):
     applier = make_applier(policy=FakePolicy())  # all four field ids configured
-    without_due_field = [{"id": URGENCY_FIELD, "value": None}, {"id": CATEGORY_FIELD, "value": None},
-                         {"id": AFTER_HOURS_FIELD, "value": False}]
-    api.get(TICKET_URL, json={"ticket": api_ticket(custom_fields=without_due_field,
-                                                   updated_at="2026-11-27T15:00:00Z")})
+    without_due_field = [
+        {"id": URGENCY_FIELD, "value": None},
+        {"id": CATEGORY_FIELD, "value": None},
+        {"id": AFTER_HOURS_FIELD, "value": False},
+    ]
+    api.get(TICKET_URL, json={"ticket": api_ticket(custom_fields=without_due_field, updated_at="2026-11-27T15:00:00Z")})
     api.put(TICKET_URL, json={"ticket": {}})
     assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
     [body] = put_bodies()

@@ -1,4 +1,5 @@
 """Two comments on one ticket, applied by two workers at once, against the stub Zendesk."""
+
 import threading
 
 import pytest
@@ -13,18 +14,27 @@ CUSTOMER = {"id": 20978392, "name": "Dana Customer", "role": "end-user"}
 
 
 def trigger_comment(comment_id: int) -> TicketEvent:
-    return TicketEvent(event_id=f"trigger:35436:{comment_id}", kind=COMMENT, source="trigger",
-                       ticket_id=35436, occurred_at="2026-11-30T16:00:00Z", actor_id=CUSTOMER["id"],
-                       actor_role="end-user", comment={"id": comment_id})
+    return TicketEvent(
+        event_id=f"trigger:35436:{comment_id}",
+        kind=COMMENT,
+        source="trigger",
+        ticket_id=35436,
+        occurred_at="2026-11-30T16:00:00Z",
+        actor_id=CUSTOMER["id"],
+        actor_role="end-user",
+        comment={"id": comment_id},
+    )
 
 
 def test_two_comments_on_one_ticket_apply_one_after_the_other(make_applier, known_integration_user):
     with StubZendesk() as stub:
-        stub.seed_ticket({"id": 35436, "subject": "API errors", "priority": "normal",
-                          "updated_at": "2026-11-30T15:59:00Z"})
+        stub.seed_ticket(
+            {"id": 35436, "subject": "API errors", "priority": "normal", "updated_at": "2026-11-30T15:59:00Z"}
+        )
         for comment_id in (1, 2):
-            stub.seed_comment(35436, {"id": comment_id, "body": "This is urgent!",
-                                      "created_at": "2026-11-30T16:00:00Z"}, CUSTOMER)
+            stub.seed_comment(
+                35436, {"id": comment_id, "body": "This is urgent!", "created_at": "2026-11-30T16:00:00Z"}, CUSTOMER
+            )
         # The first PUT is slow, which without the lock lets the other job read the old ticket.
         stub.script("/api/v2/tickets/35436", hang=0.5, method="PUT")
         results = {}

@@ -1,7 +1,8 @@
 """workers.jobs: what the job does with each outcome, on a real Redis with RQ's registries."""
+
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -29,9 +30,11 @@ def counts(job) -> dict:
 def scheduled(queue):
     """[(job, seconds from now until it runs)] for every job waiting in the scheduled registry."""
     registry = ScheduledJobRegistry(queue=queue)
-    now = datetime.now(timezone.utc)
-    return [(queue.fetch_job(job_id), (registry.get_scheduled_time(job_id) - now).total_seconds())
-            for job_id in registry.get_job_ids()]
+    now = datetime.now(UTC)
+    return [
+        (queue.fetch_job(job_id), (registry.get_scheduled_time(job_id) - now).total_seconds())
+        for job_id in registry.get_job_ids()
+    ]
 
 
 def test_a_job_returns_the_applier_status(applier, api, queue):
@@ -102,37 +105,48 @@ class Interrupted:
         raise self.error
 
 
-@pytest.mark.parametrize("error, reason, outage_attempt", [
-    (ShutDownImminentException("shut down imminent (signal: SIGALRM)", {}), "shutdown", 0),
-    (JobTimeoutException("Task exceeded maximum timeout value (25 seconds)"), "timeout", 1),
-])
+@pytest.mark.parametrize(
+    "error, reason, outage_attempt",
+    [
+        (ShutDownImminentException("shut down imminent (signal: SIGALRM)", {}), "shutdown", 0),
+        (JobTimeoutException("Task exceeded maximum timeout value (25 seconds)"), "timeout", 1),
+    ],
+)
 def test_a_job_stopped_by_a_deploy_or_its_timeout_is_rescheduled_shortly(queue, error, reason, outage_attempt):
     assert jobs.run(Interrupted(error), queue, CREATED.to_job()) == f"rescheduled:{reason}"
     [(job, delay)] = scheduled(queue)
     assert job.args == [CREATED.to_job()]
     assert counts(job) == {"attempt": 1, "outage_attempt": outage_attempt}
-    assert jobs.INTERRUPTED_DELAY_SECONDS - 1 <= delay <= jobs.INTERRUPTED_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+    assert (
+        jobs.INTERRUPTED_DELAY_SECONDS - 1 <= delay <= jobs.INTERRUPTED_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+    )
 
 
 def test_timeouts_count_against_the_outage_budget(queue):
     with pytest.raises(jobs.GaveUp, match="timeout after 5 attempts"):
-        jobs.run(Interrupted(JobTimeoutException("Task exceeded maximum timeout value (25 seconds)")),
-                 queue, CREATED.to_job(), attempt=6, outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
+        jobs.run(
+            Interrupted(JobTimeoutException("Task exceeded maximum timeout value (25 seconds)")),
+            queue,
+            CREATED.to_job(),
+            attempt=6,
+            outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1,
+        )
     assert scheduled(queue) == []
 
 
 def test_backoff_doubles_and_is_capped():
     for attempt in range(12):
         delay = jobs.backoff_seconds(attempt)
-        ceiling = min(jobs.BACKOFF_CAP_SECONDS, jobs.BACKOFF_BASE_SECONDS * 2 ** attempt)
+        ceiling = min(jobs.BACKOFF_CAP_SECONDS, jobs.BACKOFF_BASE_SECONDS * 2**attempt)
         assert ceiling / 2 <= delay <= ceiling
 
 
 def test_rate_limits_are_waited_out_however_often_until_the_deadline(applier, api, queue):
     api.put(TICKET_URL, status=429, headers={"Retry-After": "1"})
     # A storm can rate-limit one job hundreds of times: the count alone never fails it...
-    assert jobs.run(applier, queue, CREATED.to_job(), attempt=500, deadline=time.time() + 60) == \
-        "rescheduled:rate_limited"
+    assert (
+        jobs.run(applier, queue, CREATED.to_job(), attempt=500, deadline=time.time() + 60) == "rescheduled:rate_limited"
+    )
     [(job, _)] = scheduled(queue)
     assert counts(job) == {"attempt": 501, "outage_attempt": 0}
     # ...the deadline, a day after the first reschedule, does.
@@ -156,14 +170,16 @@ def test_404_and_422_end_the_job_successfully(applier, api, queue, status, resul
     assert scheduled(queue) == []
 
 
-def test_a_spent_request_budget_reschedules_instead_of_sleeping(make_applier, known_integration_user, redis_db, api, queue):
+def test_a_spent_request_budget_reschedules_instead_of_sleeping(
+    make_applier, known_integration_user, redis_db, api, queue
+):
     bucket = TokenBucket(redis_db, requests_per_minute=1, burst=1)
     assert bucket.take() == 0  # the one token this minute is gone
     applier = make_applier(zendesk=ZendeskClient(BASE_URL, oauth_token="t", throttle=bucket.acquire))
 
     assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:throttled"
 
-    [(job, delay)] = scheduled(queue)
+    [(_job, delay)] = scheduled(queue)
     assert 55 <= delay <= 62
     assert len(api.calls) == 0
 
@@ -172,7 +188,7 @@ def test_a_busy_ticket_reschedules_shortly(applier, redis_db, queue):
     applier.lock_wait_seconds = 0.1
     with redis_db.lock(LOCK_KEY.format(35436), timeout=5):
         assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:busy"
-    [(job, delay)] = scheduled(queue)
+    [(_job, delay)] = scheduled(queue)
     assert jobs.BUSY_DELAY_SECONDS - 1 <= delay <= jobs.BUSY_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
 
 
@@ -180,7 +196,10 @@ def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog)
     api.put(TICKET_URL, status=429, headers={"Retry-After": "5"})
     with caplog.at_level(logging.INFO, logger="escalator"):
         jobs.run(applier, queue, CREATED.to_job())
-    assert "worker.job.rescheduled ticket=35436" in caplog.text and "reason=rate_limited attempt=1 outage_attempt=0" in caplog.text
+    assert (
+        "worker.job.rescheduled ticket=35436" in caplog.text
+        and "reason=rate_limited attempt=1 outage_attempt=0" in caplog.text
+    )
     assert "URGENT" not in caplog.text
 
 

@@ -1,4 +1,5 @@
 """The Redis token bucket shared by all workers."""
+
 import threading
 import time
 

@@ -1,5 +1,6 @@
 """The job as RQ runs it: by dotted name, JSON-serialized, settings from the environment, the
 real policy engine, and HTTP to the stub Zendesk."""
+
 import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
@@ -22,8 +23,13 @@ def stub(monkeypatch, queue):
         monkeypatch.setenv("ZENDESK_BASE_URL", server.url)
         monkeypatch.setenv("ZENDESK_OAUTH_TOKEN", "stub-token")
         monkeypatch.setenv("ESCALATOR_QUEUE", queue.name)
-        for name in ("ZENDESK_SUBDOMAIN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN", "ESCALATOR_POLICY",
-                     "ZENDESK_REQUESTS_PER_MINUTE"):
+        for name in (
+            "ZENDESK_SUBDOMAIN",
+            "ZENDESK_EMAIL",
+            "ZENDESK_API_TOKEN",
+            "ESCALATOR_POLICY",
+            "ZENDESK_REQUESTS_PER_MINUTE",
+        ):
             monkeypatch.delenv(name, raising=False)
         yield server
 
@@ -55,8 +61,13 @@ def test_an_urgent_ticket_gets_one_put_through_a_real_worker(stub, queue):
 def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stub, queue):
     stub.script("/api/v2/tickets/35436", status=500, times=2, method="PUT")
     first = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), **job_options())
-    last = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), attempt=MAX_OUTAGE_ATTEMPTS + 3,
-                         outage_attempt=MAX_OUTAGE_ATTEMPTS - 1, **job_options())
+    last = queue.enqueue(
+        JOB_FUNCTION,
+        CREATED.to_job(),
+        attempt=MAX_OUTAGE_ATTEMPTS + 3,
+        outage_attempt=MAX_OUTAGE_ATTEMPTS - 1,
+        **job_options(),
+    )
     work(queue)
 
     assert first.return_value() == "rescheduled:unavailable"

@@ -1,4 +1,5 @@
 """The worker with the real policy engine and config/policy.toml (field ids set for the test)."""
+
 import json
 import logging
 from dataclasses import replace
@@ -11,8 +12,13 @@ from tests.zendesk.factories import BASE_URL, api_ticket, event
 pytestmark = pytest.mark.redis
 
 TICKET_URL = f"{BASE_URL}/api/v2/tickets/35436"
-FIELDS = ZendeskFields(urgency_field_id=101, category_field_id=102, response_due_field_id=103,
-                       response_due_field_type="text", after_hours_field_id=104)
+FIELDS = ZendeskFields(
+    urgency_field_id=101,
+    category_field_id=102,
+    response_due_field_id=103,
+    response_due_field_type="text",
+    after_hours_field_id=104,
+)
 
 
 @pytest.fixture
@@ -36,8 +42,11 @@ def test_policy_example_urgent_outage_in_business_hours(applier, api, put_bodies
     assert update["priority"] == "urgent"
     assert update["additional_tags"] == ["urgency_urgent", "category_incident"]
     # the after-hours checkbox is already false on the ticket: not rewritten
-    assert update["custom_fields"] == [{"id": 101, "value": "urgent"}, {"id": 102, "value": "incident"},
-                                       {"id": 103, "value": "2026-11-27T17:00:00Z"}]
+    assert update["custom_fields"] == [
+        {"id": 101, "value": "urgent"},
+        {"id": 102, "value": "incident"},
+        {"id": 103, "value": "2026-11-27T17:00:00Z"},
+    ]
     assert update["comment"]["public"] is False
     assert 'found "URGENT" in the subject' in update["comment"]["body"]
     assert update["updated_stamp"] == "2026-11-27T15:00:00Z"
@@ -58,10 +67,21 @@ def test_near_miss_gets_its_tag_and_a_note_only(applier, api, put_bodies):
 
 def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(applier, api, put_bodies):
     tags = ["category_account_access", "urgency_urgent"]
-    api.get(TICKET_URL, json={"ticket": api_ticket(
-        priority="urgent", tags=tags,
-        custom_fields=[{"id": 101, "value": "urgent"}, {"id": 102, "value": "account_access"},
-                       {"id": 103, "value": "2026-11-27T17:00:00Z"}, {"id": 104, "value": False}])})
+    api.get(
+        TICKET_URL,
+        json={
+            "ticket": api_ticket(
+                priority="urgent",
+                tags=tags,
+                custom_fields=[
+                    {"id": 101, "value": "urgent"},
+                    {"id": 102, "value": "account_access"},
+                    {"id": 103, "value": "2026-11-27T17:00:00Z"},
+                    {"id": 104, "value": False},
+                ],
+            )
+        },
+    )
     api.put(TICKET_URL, json={"ticket": {}})
 
     ticket_event = comment_event("Also time sensitive: the launch is Friday.", priority="urgent", tags=tags)
@@ -74,10 +94,13 @@ def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(
     assert "account_access" in body["ticket"]["comment"]["body"]
 
 
-@pytest.mark.parametrize("tags, category, removed", [
-    (["category_other", "category_incident"], "incident", ["category_other"]),  # tie order: incident first
-    (["category_billing", "category_account_access"], "account_access", None),  # an agent's own tag
-])
+@pytest.mark.parametrize(
+    "tags, category, removed",
+    [
+        (["category_other", "category_incident"], "incident", ["category_other"]),  # tie order: incident first
+        (["category_billing", "category_account_access"], "account_access", None),  # an agent's own tag
+    ],
+)
 def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, tags, category, removed):
     api.get(TICKET_URL, json={"ticket": api_ticket(tags=tags)})
     api.put(TICKET_URL, json={"ticket": {}})
@@ -93,7 +116,6 @@ def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, t
 
 # --- The after-hours public reply (POLICY.md section 4, [after_hours.public_reply]) -----------
 
-import responses  # noqa: E402
 
 from app.policy import load_policy as _load_policy  # noqa: E402
 from workers import jobs  # noqa: E402
@@ -121,32 +143,41 @@ def reply_applier(make_applier, known_integration_user):
         made = make_applier(policy=reply_policy(enabled))
         made.decide = decide
         return made
+
     return make
 
 
 def after_hours_locked_out(comment_id=41000000001):
     base = event("ticket_comment_added__end_user_urgent")
-    return replace(base, occurred_at=SATURDAY_NIGHT, ticket={**base.ticket, "tags": ["enterprise"]},
-                   comment={**base.comment, "id": comment_id, "body": LOCKED_OUT})
+    return replace(
+        base,
+        occurred_at=SATURDAY_NIGHT,
+        ticket={**base.ticket, "tags": ["enterprise"]},
+        comment={**base.comment, "id": comment_id, "body": LOCKED_OUT},
+    )
 
 
 def ticket_now(*extra_tags, updated_at=AFTER_MAIN) -> dict:
     """The ticket as Zendesk has it once the main update landed (a PUT answer or a GET)."""
-    return {"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS, *extra_tags],
-                                 updated_at=updated_at)}
+    return {"ticket": api_ticket(priority="urgent", tags=["enterprise", *NBD_TAGS, *extra_tags], updated_at=updated_at)}
 
 
 def assert_main_update(body):
     update = dict(body["ticket"])
     note = update.pop("comment")
     assert note["public"] is False and "account_access" in note["body"]
-    assert update == {"priority": "urgent", "additional_tags": NBD_TAGS,
-                      "safe_update": True, "updated_stamp": STAMP}
+    assert update == {"priority": "urgent", "additional_tags": NBD_TAGS, "safe_update": True, "updated_stamp": STAMP}
 
 
 def public_reply(stamp=AFTER_MAIN) -> dict:
-    return {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "additional_tags": [REPLIED],
-                       "safe_update": True, "updated_stamp": stamp}}
+    return {
+        "ticket": {
+            "comment": {"body": REPLY_TEXT, "public": True},
+            "additional_tags": [REPLIED],
+            "safe_update": True,
+            "updated_stamp": stamp,
+        }
+    }
 
 
 def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_applier, api, put_bodies, redis_db):
@@ -160,8 +191,10 @@ def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_ap
     assert_main_update(main)
     assert reply == public_reply()  # stamped with the main update's answer
     assert "next business day" in REPLY_TEXT
-    assert set(redis_db.keys()) == {INTEGRATION_USER_KEY.encode(),
-                                    DONE_KEY.format("ticket:35436:comment:41000000001").encode()}
+    assert set(redis_db.keys()) == {
+        INTEGRATION_USER_KEY.encode(),
+        DONE_KEY.format("ticket:35436:comment:41000000001").encode(),
+    }
 
 
 def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies):
@@ -177,8 +210,11 @@ def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies
 def test_public_reply_is_not_sent_for_a_ticket_that_already_got_it(reply_applier, api):
     """A second after-hours comment on a ticket that has the decision and the reply: no call."""
     first = after_hours_locked_out()
-    second = replace(first, comment={**first.comment, "id": 41000000002},
-                     ticket={**first.ticket, "priority": "urgent", "tags": ["enterprise", *NBD_TAGS, REPLIED]})
+    second = replace(
+        first,
+        comment={**first.comment, "id": 41000000002},
+        ticket={**first.ticket, "priority": "urgent", "tags": ["enterprise", *NBD_TAGS, REPLIED]},
+    )
     assert reply_applier().apply(second) == "noop"
     assert len(api.calls) == 0
 
@@ -194,8 +230,7 @@ def test_redelivery_sends_no_second_reply(reply_applier, api, put_bodies):
     assert len(put_bodies()) == 2
 
 
-def test_retry_without_done_mark_re_decides_to_noop_and_sends_no_second_reply(
-        reply_applier, api, put_bodies, redis_db):
+def test_retry_without_done_mark_re_decides_to_noop_and_sends_no_second_reply(reply_applier, api, put_bodies, redis_db):
     """A job killed after both PUTs, before its done mark: the retry's 409 re-read shows the tags."""
     api.put(TICKET_URL, json=ticket_now())
     api.put(TICKET_URL, json=ticket_now(REPLIED))
@@ -235,7 +270,8 @@ def test_reply_put_500_then_retry_sends_the_reply_once(reply_applier, api, put_b
 
 
 def test_retry_after_a_reply_that_landed_despite_the_error_does_not_post_it_again(
-        reply_applier, api, put_bodies, queue):
+    reply_applier, api, put_bodies, queue
+):
     """A 5xx or timeout may come after Zendesk applied the reply: the retry sees its tag and stops."""
     applier = reply_applier()
     job = after_hours_locked_out().to_job()
@@ -268,12 +304,16 @@ def test_main_put_lost_answer_then_retry_sends_the_reply_once(reply_applier, api
     assert sum(b == public_reply() for b in put_bodies()) == 1
 
 
-@pytest.mark.parametrize("reread_tags, calls, reply_stamp", [
-    ((), ["PUT", "PUT", "GET", "PUT"], "2026-11-30T16:00:07Z"),  # still owed: sent with the new stamp
-    ((REPLIED,), ["PUT", "PUT", "GET"], None),  # another job sent it meanwhile: not again
-])
-def test_reply_put_409_rereads_and_checks_the_tags_again(reply_applier, api, put_bodies, reread_tags, calls,
-                                                         reply_stamp):
+@pytest.mark.parametrize(
+    "reread_tags, calls, reply_stamp",
+    [
+        ((), ["PUT", "PUT", "GET", "PUT"], "2026-11-30T16:00:07Z"),  # still owed: sent with the new stamp
+        ((REPLIED,), ["PUT", "PUT", "GET"], None),  # another job sent it meanwhile: not again
+    ],
+)
+def test_reply_put_409_rereads_and_checks_the_tags_again(
+    reply_applier, api, put_bodies, reread_tags, calls, reply_stamp
+):
     api.put(TICKET_URL, json=ticket_now())
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
     api.get(TICKET_URL, json=ticket_now(*reread_tags, updated_at="2026-11-30T16:00:07Z"))
@@ -293,7 +333,10 @@ def test_dry_run_logs_the_reply_put_without_a_stamp(make_applier, caplog):
     applier.decide = decide
     with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
         assert applier.apply(after_hours_locked_out()) == "updated"
-    main, reply = [json.loads(r.getMessage().split("body=", 1)[1]) for r in caplog.records
-                   if r.name == "escalator.zendesk.dry_run" and "body=" in r.getMessage()]
+    main, reply = [
+        json.loads(r.getMessage().split("body=", 1)[1])
+        for r in caplog.records
+        if r.name == "escalator.zendesk.dry_run" and "body=" in r.getMessage()
+    ]
     assert main["ticket"]["additional_tags"] == NBD_TAGS
     assert reply == {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "additional_tags": [REPLIED]}}

@@ -4,11 +4,12 @@
 the worker's tests do not depend on the engine's wording; tests through the real engine live in
 tests/workers/test_with_policy_engine.py.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Decision, TicketText
@@ -57,15 +58,29 @@ class FakePolicy:
 NO_FIELDS = ZendeskConfig(0, 0, 0, "date", 0)
 
 
-def decision(urgency: str = URGENT, category: str = "incident", *, after_hours: bool = False,
-             priority: str | None = "urgent", tags: tuple[str, ...] | None = None,
-             due: datetime | None = datetime(2026, 11, 27, 17, 0, tzinfo=timezone.utc),
-             explanation: str = "Escalated to urgent: the subject says URGENT.") -> Decision:
+def decision(
+    urgency: str = URGENT,
+    category: str = "incident",
+    *,
+    after_hours: bool = False,
+    priority: str | None = "urgent",
+    tags: tuple[str, ...] | None = None,
+    due: datetime | None = datetime(2026, 11, 27, 17, 0, tzinfo=UTC),
+    explanation: str = "Escalated to urgent: the subject says URGENT.",
+) -> Decision:
     if tags is None:
         tags = (f"urgency_{urgency}", f"category_{category}") if urgency != NONE else ()
-    return Decision(urgency=urgency, near_miss=False, category=category, after_hours=after_hours,
-                    on_call=False, priority=priority, tags=tags, response_due_at=due,
-                    explanation=explanation)
+    return Decision(
+        urgency=urgency,
+        near_miss=False,
+        category=category,
+        after_hours=after_hours,
+        on_call=False,
+        priority=priority,
+        tags=tags,
+        response_due_at=due,
+        explanation=explanation,
+    )
 
 
 class FakeDecide:
@@ -83,12 +98,21 @@ class FakeDecide:
         words = (text.subject + " " + text.body if text.event == "created" else text.body).lower()
         category = text.known_category or "incident"
         if "urgent" in words:
-            return decision(URGENT, category, priority="urgent", due=text.received_at + timedelta(hours=2),
-                            explanation=f"Escalated to urgent ({category}).")
+            return decision(
+                URGENT,
+                category,
+                priority="urgent",
+                due=text.received_at + timedelta(hours=2),
+                explanation=f"Escalated to urgent ({category}).",
+            )
         if "time sensitive" in words:
-            return decision(TIME_SENSITIVE, category, priority="high",
-                            due=text.received_at + timedelta(hours=4),
-                            explanation=f"Marked time sensitive ({category}).")
+            return decision(
+                TIME_SENSITIVE,
+                category,
+                priority="high",
+                due=text.received_at + timedelta(hours=4),
+                explanation=f"Marked time sensitive ({category}).",
+            )
         return decision(NONE, category, priority=None, due=None, explanation="No urgency found.")
 
 
@@ -104,12 +128,22 @@ def event(name: str) -> TicketEvent:
 def api_ticket(ticket_id: int = 35436, **changes) -> dict:
     """A `GET /api/v2/tickets/{id}` ticket object."""
     ticket = {
-        "id": ticket_id, "url": f"{BASE_URL}/api/v2/tickets/{ticket_id}.json",
-        "subject": "URGENT: API returning 503", "description": "Since 9:40 all calls fail.",
-        "priority": "normal", "status": "open", "type": "incident", "tags": ["enterprise"],
-        "custom_fields": [{"id": URGENCY_FIELD, "value": None}, {"id": CATEGORY_FIELD, "value": None},
-                          {"id": DUE_FIELD, "value": None}, {"id": AFTER_HOURS_FIELD, "value": False}],
-        "requester_id": 20978392, "created_at": "2026-11-27T15:00:00Z",
+        "id": ticket_id,
+        "url": f"{BASE_URL}/api/v2/tickets/{ticket_id}.json",
+        "subject": "URGENT: API returning 503",
+        "description": "Since 9:40 all calls fail.",
+        "priority": "normal",
+        "status": "open",
+        "type": "incident",
+        "tags": ["enterprise"],
+        "custom_fields": [
+            {"id": URGENCY_FIELD, "value": None},
+            {"id": CATEGORY_FIELD, "value": None},
+            {"id": DUE_FIELD, "value": None},
+            {"id": AFTER_HOURS_FIELD, "value": False},
+        ],
+        "requester_id": 20978392,
+        "created_at": "2026-11-27T15:00:00Z",
         "updated_at": "2026-11-30T16:00:01Z",
     }
     ticket.update(changes)

@@ -39,8 +39,15 @@ def client():
 
 
 def comment(comment_id, author_id, public=True, body="It is urgent."):
-    return {"id": comment_id, "type": "Comment", "author_id": author_id, "body": body,
-            "html_body": f"<p>{body}</p>", "public": public, "created_at": "2026-11-30T16:00:00Z"}
+    return {
+        "id": comment_id,
+        "type": "Comment",
+        "author_id": author_id,
+        "body": body,
+        "html_body": f"<p>{body}</p>",
+        "public": public,
+        "created_at": "2026-11-30T16:00:00Z",
+    }
 
 
 def users(*pairs):
@@ -73,20 +80,34 @@ NEWEST_FIRST_WITH_USERS = {"sort_order": "desc", "include": "users", "per_page":
 
 
 def test_comment_with_author_is_one_read_newest_first_with_users_sideloaded(api, client):
-    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments",
-            match=[matchers.query_param_matcher(NEWEST_FIRST_WITH_USERS)],
-            json={"comments": [comment(2, 20978392), comment(1, 235323)],
-                  "users": users((235323, "agent"), (20978392, "end-user")), "next_page": None})
+    api.get(
+        f"{BASE_URL}/api/v2/tickets/35436/comments",
+        match=[matchers.query_param_matcher(NEWEST_FIRST_WITH_USERS)],
+        json={
+            "comments": [comment(2, 20978392), comment(1, 235323)],
+            "users": users((235323, "agent"), (20978392, "end-user")),
+            "next_page": None,
+        },
+    )
     found = client.get_comment_with_author(35436, 2)
-    assert found == {"id": 2, "body": "It is urgent.", "html_body": "<p>It is urgent.</p>", "is_public": True,
-                     "author_id": 20978392, "author_role": "end-user", "author_is_staff": False,
-                     "created_at": "2026-11-30T16:00:00Z"}
+    assert found == {
+        "id": 2,
+        "body": "It is urgent.",
+        "html_body": "<p>It is urgent.</p>",
+        "is_public": True,
+        "author_id": 20978392,
+        "author_role": "end-user",
+        "author_is_staff": False,
+        "created_at": "2026-11-30T16:00:00Z",
+    }
     assert len(api.calls) == 1
 
 
 def test_comment_by_an_agent_or_unknown_author_counts_as_staff(api, client):
-    api.get(f"{BASE_URL}/api/v2/tickets/35436/comments",
-            json={"comments": [comment(1, 235323), comment(2, 777)], "users": users((235323, "agent"))})
+    api.get(
+        f"{BASE_URL}/api/v2/tickets/35436/comments",
+        json={"comments": [comment(1, 235323), comment(2, 777)], "users": users((235323, "agent"))},
+    )
     assert client.get_comment_with_author(35436, 1)["author_is_staff"] is True
     assert client.get_comment_with_author(35436, 2)["author_is_staff"] is True
 
@@ -94,9 +115,15 @@ def test_comment_by_an_agent_or_unknown_author_counts_as_staff(api, client):
 def test_the_latest_comment_of_a_long_ticket_is_found_in_the_one_read(api, client):
     """A trigger names the newest comment: on the first page newest first, however long the ticket."""
     url = f"{BASE_URL}/api/v2/tickets/35436/comments"
-    api.get(url, match=[matchers.query_param_matcher(NEWEST_FIRST_WITH_USERS)],
-            json={"comments": [comment(250, 5), comment(249, 5)], "users": users((5, "end-user")),
-                  "next_page": url + "?page=2"})
+    api.get(
+        url,
+        match=[matchers.query_param_matcher(NEWEST_FIRST_WITH_USERS)],
+        json={
+            "comments": [comment(250, 5), comment(249, 5)],
+            "users": users((5, "end-user")),
+            "next_page": url + "?page=2",
+        },
+    )
     assert client.get_comment_with_author(35436, 250)["author_role"] == "end-user"
     assert len(api.calls) == 1
 
@@ -109,8 +136,14 @@ def test_missing_comment_is_none_after_one_read(api, client):
 
 
 def test_update_ticket_puts_the_body_as_json(api, client):
-    body = {"ticket": {"priority": "urgent", "comment": {"body": "note", "public": False},
-                       "safe_update": True, "updated_stamp": "2026-11-27T15:00:00Z"}}
+    body = {
+        "ticket": {
+            "priority": "urgent",
+            "comment": {"body": "note", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2026-11-27T15:00:00Z",
+        }
+    }
     api.put(f"{BASE_URL}/api/v2/tickets/35436", json={"ticket": api_ticket(priority="urgent"), "audit": {}})
     client.update_ticket(35436, body)
     assert json.loads(api.calls[0].request.body) == body
@@ -118,13 +151,26 @@ def test_update_ticket_puts_the_body_as_json(api, client):
     validate_request("PUT", "/api/v2/tickets/{ticket_id}", body)
 
 
-@pytest.mark.parametrize("status, error", [
-    (401, AuthFailed), (403, AuthFailed), (404, NotFound), (409, Conflict), (422, Unprocessable),
-    (500, ZendeskUnavailable), (502, ZendeskUnavailable), (503, ZendeskUnavailable), (400, ZendeskError),
-])
+@pytest.mark.parametrize(
+    "status, error",
+    [
+        (401, AuthFailed),
+        (403, AuthFailed),
+        (404, NotFound),
+        (409, Conflict),
+        (422, Unprocessable),
+        (500, ZendeskUnavailable),
+        (502, ZendeskUnavailable),
+        (503, ZendeskUnavailable),
+        (400, ZendeskError),
+    ],
+)
 def test_statuses_map_to_typed_errors(api, client, status, error):
-    api.put(f"{BASE_URL}/api/v2/tickets/1", status=status,
-            json={"error": "RecordInvalid", "details": {"base": [{"description": "customer words"}]}})
+    api.put(
+        f"{BASE_URL}/api/v2/tickets/1",
+        status=status,
+        json={"error": "RecordInvalid", "details": {"base": [{"description": "customer words"}]}},
+    )
     with pytest.raises(error) as raised:
         client.update_ticket(1, {"ticket": {}})
     assert raised.value.status == status
@@ -146,8 +192,9 @@ def test_429_without_retry_after_waits_a_minute(api, client):
     assert raised.value.retry_after == 60.0
 
 
-@pytest.mark.parametrize("failure", [requests.ConnectTimeout("x"), requests.ReadTimeout("x"),
-                                     requests.ConnectionError("refused")])
+@pytest.mark.parametrize(
+    "failure", [requests.ConnectTimeout("x"), requests.ReadTimeout("x"), requests.ConnectionError("refused")]
+)
 def test_timeouts_and_connection_errors_are_unavailable(api, client, failure):
     api.get(f"{BASE_URL}/api/v2/tickets/1", body=failure)
     with pytest.raises(ZendeskUnavailable):
@@ -187,8 +234,9 @@ def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
     dry.update_ticket(35436, body)
     put = [r for r in caplog.records if "PUT" in r.getMessage()]
     assert put[0].name == "escalator.zendesk.dry_run"
-    assert put[0].getMessage() == ("zendesk.dry_run.request PUT /api/v2/tickets/35436 body="
-                                   + json.dumps(body, sort_keys=True))
+    assert put[0].getMessage() == (
+        "zendesk.dry_run.request PUT /api/v2/tickets/35436 body=" + json.dumps(body, sort_keys=True)
+    )
 
 
 def test_make_zendesk_picks_dry_run_without_an_account():

@@ -1,4 +1,5 @@
 """The stub Zendesk server that cross-process tests point the worker at."""
+
 import subprocess
 import sys
 import time
@@ -33,10 +34,16 @@ def test_serves_what_the_worker_reads(stub, client):
 
 def test_put_applies_the_update_and_enforces_safe_update(stub, client):
     stub.seed_ticket({"id": 7, "tags": ["vip"], "updated_at": "2026-11-30T16:00:00Z"})
-    body = {"ticket": {"priority": "urgent", "additional_tags": ["urgency_urgent"],
-                       "custom_fields": [{"id": 101, "value": "urgent"}],
-                       "comment": {"body": "note", "public": False},
-                       "safe_update": True, "updated_stamp": "2026-11-30T16:00:00Z"}}
+    body = {
+        "ticket": {
+            "priority": "urgent",
+            "additional_tags": ["urgency_urgent"],
+            "custom_fields": [{"id": 101, "value": "urgent"}],
+            "comment": {"body": "note", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2026-11-30T16:00:00Z",
+        }
+    }
     client.update_ticket(7, body)
     with pytest.raises(Conflict):
         client.update_ticket(7, body)  # the stamp is stale now
@@ -45,9 +52,13 @@ def test_put_applies_the_update_and_enforces_safe_update(stub, client):
     assert (ticket["priority"], ticket["tags"]) == ("urgent", ["vip", "urgency_urgent"])
     assert ticket["custom_fields"] == [{"id": 101, "value": "urgent"}]
     assert ticket["updated_at"] > "2026-11-30T16:00:00Z"
-    assert [(c["body"], c["public"], c["author_id"]) for c in ticket["comments"]] == [("note", False, INTEGRATION_USER_ID)]
+    assert [(c["body"], c["public"], c["author_id"]) for c in ticket["comments"]] == [
+        ("note", False, INTEGRATION_USER_ID)
+    ]
     assert [(r["method"], r["path"], r["status"]) for r in stub.requests(method="PUT")] == [
-        ("PUT", "/api/v2/tickets/7", 200), ("PUT", "/api/v2/tickets/7", 409)]
+        ("PUT", "/api/v2/tickets/7", 200),
+        ("PUT", "/api/v2/tickets/7", 409),
+    ]
     assert stub.requests(method="PUT")[0]["body"] == body
 
 
@@ -73,18 +84,18 @@ def test_a_hang_outlasts_the_read_timeout_then_is_answered_normally(stub, client
 
 def test_driven_over_http_as_a_separate_process():
     script = Path(__file__).resolve().parents[1] / "stub_zendesk.py"
-    process = subprocess.Popen([sys.executable, str(script), "--port", "0"],
-                               stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, str(script), "--port", "0"], stdout=subprocess.PIPE, text=True)
     try:
         url = process.stdout.readline().split("listening on ")[1].strip()
-        assert requests.post(f"{url}/_stub/script", json={"path": "/api/v2/tickets/1", "status": 409},
-                             timeout=5).ok
+        assert requests.post(f"{url}/_stub/script", json={"path": "/api/v2/tickets/1", "status": 409}, timeout=5).ok
         assert requests.post(f"{url}/_stub/tickets", json={"ticket": {"id": 1, "priority": "low"}}, timeout=5).ok
         assert requests.put(f"{url}/api/v2/tickets/1", json={"ticket": {}}, timeout=5).status_code == 409
         assert requests.get(f"{url}/api/v2/tickets/1", timeout=5).json()["ticket"]["priority"] == "low"
         recorded = requests.get(f"{url}/_stub/requests", timeout=5).json()["requests"]
         assert [(r["method"], r["path"], r["status"]) for r in recorded] == [
-            ("PUT", "/api/v2/tickets/1", 409), ("GET", "/api/v2/tickets/1", 200)]
+            ("PUT", "/api/v2/tickets/1", 409),
+            ("GET", "/api/v2/tickets/1", 200),
+        ]
         assert requests.post(f"{url}/_stub/reset", timeout=5).ok
         assert requests.get(f"{url}/_stub/requests", timeout=5).json()["requests"] == []
     finally:

@@ -1,5 +1,5 @@
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,8 +24,13 @@ FIELDS = ZendeskConfig()
 
 
 def snapshot_state(**changes) -> TicketState:
-    state = TicketState(ticket_id=35436, priority="normal", tags=("enterprise",),
-                        updated_at="2026-11-27T15:00:00Z", subject="URGENT: API returning 503")
+    state = TicketState(
+        ticket_id=35436,
+        priority="normal",
+        tags=("enterprise",),
+        updated_at="2026-11-27T15:00:00Z",
+        subject="URGENT: API returning 503",
+    )
     return replace(state, **changes)
 
 
@@ -40,24 +45,26 @@ def assert_valid(body: dict) -> None:
 def test_urgent_decision_on_a_fresh_ticket_sets_everything_in_one_body():
     body = build_ticket_update(decision(), snapshot_state(), FIELDS)
 
-    assert body == {"ticket": {
-        "priority": "urgent",
-        "additional_tags": ["urgency_urgent", "category_incident"],
-        "custom_fields": [
-            {"id": URGENCY_FIELD, "value": "urgent"},
-            {"id": CATEGORY_FIELD, "value": "incident"},
-            {"id": AFTER_HOURS_FIELD, "value": False},
-            {"id": DUE_FIELD, "value": "2026-11-27"},
-        ],
-        "comment": {"body": "Escalated to urgent: the subject says URGENT.", "public": False},
-        "safe_update": True,
-        "updated_stamp": "2026-11-27T15:00:00Z",
-    }}
+    assert body == {
+        "ticket": {
+            "priority": "urgent",
+            "additional_tags": ["urgency_urgent", "category_incident"],
+            "custom_fields": [
+                {"id": URGENCY_FIELD, "value": "urgent"},
+                {"id": CATEGORY_FIELD, "value": "incident"},
+                {"id": AFTER_HOURS_FIELD, "value": False},
+                {"id": DUE_FIELD, "value": "2026-11-27"},
+            ],
+            "comment": {"body": "Escalated to urgent: the subject says URGENT.", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2026-11-27T15:00:00Z",
+        }
+    }
     assert_valid(body)
 
 
 def test_response_due_date_field_gets_the_utc_date():
-    late = datetime(2026, 11, 28, 3, 30, tzinfo=timezone.utc)  # still Nov 27 in New York
+    late = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)  # still Nov 27 in New York
     body = build_ticket_update(decision(due=late), snapshot_state(), FIELDS)
     assert {"id": DUE_FIELD, "value": "2026-11-28"} in body["ticket"]["custom_fields"]
 
@@ -94,10 +101,18 @@ def test_only_missing_tags_are_added_never_the_whole_list():
 
 
 def test_nothing_to_change_is_none_and_so_no_note():
-    state = TicketState.from_api(api_ticket(
-        priority="urgent", tags=["enterprise", "urgency_urgent", "category_incident"],
-        custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"}, {"id": CATEGORY_FIELD, "value": "incident"},
-                       {"id": DUE_FIELD, "value": "2026-11-27"}, {"id": AFTER_HOURS_FIELD, "value": False}]))
+    state = TicketState.from_api(
+        api_ticket(
+            priority="urgent",
+            tags=["enterprise", "urgency_urgent", "category_incident"],
+            custom_fields=[
+                {"id": URGENCY_FIELD, "value": "urgent"},
+                {"id": CATEGORY_FIELD, "value": "incident"},
+                {"id": DUE_FIELD, "value": "2026-11-27"},
+                {"id": AFTER_HOURS_FIELD, "value": False},
+            ],
+        )
+    )
     assert build_ticket_update(decision(), state, FIELDS) is None
 
 
@@ -108,10 +123,18 @@ def test_a_snapshot_without_fields_counts_them_as_different():
 
 
 def test_urgency_field_is_not_lowered_and_due_only_moves_earlier():
-    state = TicketState.from_api(api_ticket(
-        priority="urgent", tags=["urgency_urgent", "category_incident", "urgency_time_sensitive"],
-        custom_fields=[{"id": URGENCY_FIELD, "value": "urgent"}, {"id": CATEGORY_FIELD, "value": "incident"},
-                       {"id": DUE_FIELD, "value": "2026-11-26"}, {"id": AFTER_HOURS_FIELD, "value": False}]))
+    state = TicketState.from_api(
+        api_ticket(
+            priority="urgent",
+            tags=["urgency_urgent", "category_incident", "urgency_time_sensitive"],
+            custom_fields=[
+                {"id": URGENCY_FIELD, "value": "urgent"},
+                {"id": CATEGORY_FIELD, "value": "incident"},
+                {"id": DUE_FIELD, "value": "2026-11-26"},
+                {"id": AFTER_HOURS_FIELD, "value": False},
+            ],
+        )
+    )
     assert build_ticket_update(decision("time_sensitive", priority="high"), state, FIELDS) is None
 
     earlier = TicketState.from_api(api_ticket(custom_fields=[{"id": DUE_FIELD, "value": "2026-12-01"}]))
@@ -120,14 +143,22 @@ def test_urgency_field_is_not_lowered_and_due_only_moves_earlier():
 
 
 def test_near_miss_adds_its_tag_and_a_note_but_no_priority_or_fields():
-    near_miss = decision("none", priority=None, tags=("urgency_near_miss",), due=None,
-                         explanation="Possible misspelling of 'urgent': 'urgnet'.")
+    near_miss = decision(
+        "none",
+        priority=None,
+        tags=("urgency_near_miss",),
+        due=None,
+        explanation="Possible misspelling of 'urgent': 'urgnet'.",
+    )
     body = build_ticket_update(near_miss, snapshot_state(), FIELDS)
-    assert body == {"ticket": {
-        "additional_tags": ["urgency_near_miss"],
-        "comment": {"body": "Possible misspelling of 'urgent': 'urgnet'.", "public": False},
-        "safe_update": True, "updated_stamp": "2026-11-27T15:00:00Z",
-    }}
+    assert body == {
+        "ticket": {
+            "additional_tags": ["urgency_near_miss"],
+            "comment": {"body": "Possible misspelling of 'urgent': 'urgnet'.", "public": False},
+            "safe_update": True,
+            "updated_stamp": "2026-11-27T15:00:00Z",
+        }
+    }
     assert_valid(body)
 
 
@@ -147,8 +178,9 @@ def test_state_from_api_and_from_snapshot():
     assert api.known_category("category_", CATEGORY_NAMES) == "fraud_attack"
 
     detail = fixture("ticket_created__urgent_outage")["detail"]
-    snap = TicketState.from_snapshot(35436, {"priority": None, "tags": detail["tags"],
-                                             "updated_at": detail["updated_at"]})
+    snap = TicketState.from_snapshot(
+        35436, {"priority": None, "tags": detail["tags"], "updated_at": detail["updated_at"]}
+    )
     assert (snap.priority, snap.known_category("category_", CATEGORY_NAMES), snap.custom_fields) == (None, None, None)
 
 
@@ -193,17 +225,20 @@ def test_openapi_helper_rejects_what_zendesk_rejects():
         validate_request(*UPDATE, {"ticket": {"priority": "critical"}})
     with pytest.raises(Exception, match="date-time"):
         validate_request(*UPDATE, {"ticket": {"updated_stamp": "yesterday"}})
-    assert undeclared_properties("PUT", "/api/v2/tickets/update_many",
-                                 {"ticket": {"additional_tags": ["x"]}}) == []
+    assert undeclared_properties("PUT", "/api/v2/tickets/update_many", {"ticket": {"additional_tags": ["x"]}}) == []
 
 
 def test_public_reply_body_is_one_public_comment_and_its_tag_in_a_safe_update():
-    body = public_reply_update("We will get back to you on the next business day.",
-                               "next_business_day_replied", "2026-11-28T07:30:05Z")
-    assert body == {"ticket": {
-        "comment": {"body": "We will get back to you on the next business day.", "public": True},
-        "additional_tags": ["next_business_day_replied"],
-        "safe_update": True, "updated_stamp": "2026-11-28T07:30:05Z",
-    }}
+    body = public_reply_update(
+        "We will get back to you on the next business day.", "next_business_day_replied", "2026-11-28T07:30:05Z"
+    )
+    assert body == {
+        "ticket": {
+            "comment": {"body": "We will get back to you on the next business day.", "public": True},
+            "additional_tags": ["next_business_day_replied"],
+            "safe_update": True,
+            "updated_stamp": "2026-11-28T07:30:05Z",
+        }
+    }
     assert_valid(body)
     assert "safe_update" not in public_reply_update("x", "replied", None)["ticket"]  # a dry run
