@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
 
-
-def create_app(settings=None, *, redis_connection=None, clock=None):
-    """The Flask app. `gunicorn 'app:create_app()'` reads settings from the environment."""
-    from app.factory import build_app
-
-    return build_app(settings, redis_connection=redis_connection, clock=clock)
+try:
+    __version__ = version("escalator")
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -33,8 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("ESCALATOR_LOG_LEVEL", "WARNING")  # one log line per request would dominate
 
-from app import create_app  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.infra.settings import Settings  # noqa: E402
+from app.web.factory import create_app  # noqa: E402
 from app.webhooks.signing import signed_headers  # noqa: E402
 
 SECRET = "bench-secret"

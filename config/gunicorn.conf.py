@@ -37,7 +37,7 @@ preload_app = True
 
 def _validate_settings() -> None:
     """Fail before anything starts, with one message listing every missing or invalid setting."""
-    from app.settings import Settings, SettingsError
+    from app.infra.settings import Settings, SettingsError
 
     try:
         Settings.from_env(require_redis=True, require_secret=True)

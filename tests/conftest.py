@@ -8,9 +8,9 @@ import fakeredis
 import pytest
 import redis
 
-from app import create_app
-from app.queueing import make_queue
-from app.settings import Settings
+from app.infra.queueing import make_queue
+from app.infra.settings import Settings
+from app.web.factory import create_app
 from tests.helpers import REDIS_TEST_URL, SECRET, free_port, post_webhook
 
 

@@ -1,6 +1,6 @@
 import redis
 
-from app import create_app
+from app.web.factory import create_app
 
 
 def test_healthz_answers_without_redis(settings, now):
@@ -45,7 +45,7 @@ def test_job_view(settings, fake_redis, now):
 
 
 def test_metrics_show_job_states_and_results(client, post_signed, queue):
-    from app.metrics import record_job_result
+    from app.infra.metrics import record_job_result
     from tests.helpers import SAMPLES, load_json
 
     post_signed(load_json(SAMPLES / "ticket_created__urgent_incident.json"))

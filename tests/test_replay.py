@@ -1,4 +1,4 @@
-from app.replay import resolve_payload, with_fresh_ids
+from app.cli.replay import resolve_payload, with_fresh_ids
 from tests.helpers import SAMPLES, load_json
 
 

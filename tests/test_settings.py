@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import LOCAL_DEV_SECRET, ZENDESK_TEST_SECRET, Settings, SettingsError
+from app.infra.settings import LOCAL_DEV_SECRET, ZENDESK_TEST_SECRET, Settings, SettingsError
 
 
 def test_defaults_need_nothing_and_run_dry():
@@ -85,7 +85,7 @@ def test_test_secret_only_when_allowed():
 
 
 def test_rediss_url_gets_no_certificate_check():
-    from app.queueing import connect
+    from app.infra.queueing import connect
 
     connection = connect("rediss://:pw@example.invalid:6380/0")
     kwargs = connection.connection_pool.connection_kwargs

@@ -1,6 +1,6 @@
-"""RQ job entry points. RQ imports `workers.jobs.apply_ticket_event` by name (app.queueing).
+"""RQ job entry points. RQ imports `workers.jobs.apply_ticket_event` by name (app.infra.queueing).
 
-The job builds its collaborators and hands the event to `TicketEventApplier`; `run` turns what
+The job takes the worker process's `TicketEventApplier` (workers.process) and hands it the event; `run` turns what
 can go wrong into the right next step:
 
 - RateLimited (429): rescheduled after Retry-After, plus up to 1 s jitter -> "rescheduled:rate_limited"
@@ -19,8 +19,8 @@ can go wrong into the right next step:
 `attempt` counts reschedules of any kind (it names the retry job); `outage_attempt` counts only
 outages (5xx, timeouts, unsettled conflicts), sets their backoff and stops at
 MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Rate limits,
-throttling, busy tickets and deploys are waited out until `deadline`, MAX_DELAY_SECONDS after the
-first reschedule. All three travel as the job's keyword arguments so `TicketEvent` stays as the
+throttling, busy tickets and deploys are waited out until `deadline`, MAX_DELAY_SECONDS after
+the first reschedule (the numbers are in app.defaults). All three travel as the job's keyword arguments so `TicketEvent` stays as the
 web app made it.
 """
 
@@ -36,25 +36,16 @@ from rq import Queue, get_current_job
 from rq.exceptions import ShutDownImminentException
 from rq.timeouts import JobTimeoutException
 
-from app.metrics import record_job_result
-from app.queueing import JOB_FUNCTION, job_options, make_queue
-from app.settings import Settings
-from app.webhooks.events import TicketEvent
-from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable, make_zendesk
+from app import defaults
+from app.infra.metrics import record_job_result
+from app.infra.queueing import JOB_FUNCTION, job_options, make_queue
+from app.ticket_event import TicketEvent
+from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
+from workers import process
 from workers.apply import TicketBusy, TicketEventApplier
-from workers.rate_limit import Throttled, TokenBucket
+from workers.rate_limit import Throttled
 
 log = logging.getLogger("escalator.worker")
-
-# Rate limits, throttling, busy tickets and deploys only delay a job; they may do so for this long
-# after its first reschedule (a storm can throttle one job hundreds of times), then it fails.
-MAX_DELAY_SECONDS = 24 * 3600
-MAX_OUTAGE_ATTEMPTS = 5  # tries against a failing Zendesk (5xx, timeouts, conflicts) before failing
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 300.0
-RESCHEDULE_JITTER_SECONDS = 1.0
-BUSY_DELAY_SECONDS = 2.0
-INTERRUPTED_DELAY_SECONDS = 5.0  # after a deploy's shutdown or a job timeout: the next worker picks it up
 
 
 class GaveUp(Exception):
@@ -63,19 +54,11 @@ class GaveUp(Exception):
 
 def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, deadline: float | None = None) -> str:
     """Apply one `TicketEvent.to_job()` dict to its ticket; returns a short status string."""
-    from app.policy import load_policy
-
     job = get_current_job()
-    connection = job.connection
-    settings = Settings.from_env()
-    bucket = TokenBucket(connection, settings.zendesk_requests_per_minute)
-    applier = TicketEventApplier(
-        make_zendesk(settings, throttle=bucket.acquire),
-        connection,
-        load_policy(settings.policy_path),
-        settings,
-    )
-    return run(applier, make_queue(connection, job.origin), event, attempt, outage_attempt, deadline)
+    if job is None:
+        raise RuntimeError("apply_ticket_event runs as an RQ job")
+    applier = process.context(job.connection).applier
+    return run(applier, make_queue(job.connection, job.origin), event, attempt, outage_attempt, deadline)
 
 
 def run(
@@ -88,7 +71,7 @@ def run(
 ) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way."""
     # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
-    prefix = "dry_run:" if getattr(getattr(applier, "settings", None), "dry_run", False) else ""
+    prefix = "dry_run:" if applier.dry_run else ""
     try:
         status = _apply_or_reschedule(applier, queue, event, _Budget(attempt, outage_attempt, deadline))
     except Exception:
@@ -117,11 +100,13 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
     except Throttled as e:
         return _reschedule(queue, event, budget, e.wait + _jitter(), "throttled", e)
     except TicketBusy as e:
-        return _reschedule(queue, event, budget, BUSY_DELAY_SECONDS + _jitter(), "busy", e)
+        return _reschedule(queue, event, budget, defaults.BUSY_DELAY_SECONDS + _jitter(), "busy", e)
     except ShutDownImminentException as e:
-        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
+        return _reschedule(queue, event, budget, defaults.INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
     except JobTimeoutException as e:
-        return _reschedule(queue, event, budget, INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e, outage=True)
+        return _reschedule(
+            queue, event, budget, defaults.INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e, outage=True
+        )
     except (ZendeskUnavailable, Conflict) as e:
         reason = "conflict" if isinstance(e, Conflict) else "unavailable"
         return _reschedule(queue, event, budget, backoff_seconds(budget.outage_attempt), reason, e, outage=True)
@@ -138,11 +123,11 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
 
 def backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: 2, 4, 8 ... s (capped), each scaled by 0.5-1.0."""
-    return min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
+    return min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
 
 
 def _jitter() -> float:
-    return random.uniform(0, RESCHEDULE_JITTER_SECONDS)
+    return random.uniform(0, defaults.RESCHEDULE_JITTER_SECONDS)
 
 
 def _reschedule(
@@ -154,8 +139,8 @@ def _reschedule(
     """
     ticket_event = TicketEvent.from_job(event)
     attempt, outage_attempt = budget.attempt + 1, budget.outage_attempt + outage
-    deadline = budget.deadline or time.time() + MAX_DELAY_SECONDS
-    if outage and outage_attempt >= MAX_OUTAGE_ATTEMPTS:
+    deadline = budget.deadline or time.time() + defaults.MAX_DELAY_SECONDS
+    if outage and outage_attempt >= defaults.MAX_OUTAGE_ATTEMPTS:
         _give_up(ticket_event, outage_attempt, reason, error)
     if time.time() + delay > deadline:
         _give_up(ticket_event, attempt, reason, error)

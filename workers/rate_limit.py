@@ -13,11 +13,7 @@ import time
 
 import redis
 
-from app.queueing import KEY_PREFIX
-
-BUCKET_KEY = KEY_PREFIX + "zendesk:tokens"
-MAX_SLEEP_SECONDS = 1.0  # wait this long for a token in the job; longer waits reschedule the job
-MAX_SLEEPS = 3
+from app import defaults, redis_keys
 
 TAKE_TOKEN = """
 local rate = tonumber(ARGV[1])
@@ -50,7 +46,11 @@ class Throttled(Exception):
 
 class TokenBucket:
     def __init__(
-        self, connection: redis.Redis, requests_per_minute: int, burst: int | None = None, key: str = BUCKET_KEY
+        self,
+        connection: redis.Redis,
+        requests_per_minute: int,
+        burst: int | None = None,
+        key: str = redis_keys.ZENDESK_TOKENS,
     ):
         self.rate = requests_per_minute / 60.0
         self.burst = burst or max(1, requests_per_minute // 10)
@@ -62,12 +62,12 @@ class TokenBucket:
         return float(self._take(keys=[self.key], args=[self.rate, self.burst]))
 
     def acquire(self) -> None:
-        """Take a token, sleeping up to MAX_SLEEP_SECONDS at a time; raise Throttled beyond that."""
-        for _ in range(MAX_SLEEPS):
+        """Take a token, sleeping up to defaults.TOKEN_WAIT_MAX_SECONDS at a time; raise Throttled beyond that."""
+        for _ in range(defaults.TOKEN_WAIT_MAX_SLEEPS):
             wait = self.take()
             if wait == 0:
                 return
-            if wait > MAX_SLEEP_SECONDS:
+            if wait > defaults.TOKEN_WAIT_MAX_SECONDS:
                 raise Throttled(wait)
             time.sleep(wait)
         raise Throttled(1.0 / self.rate)

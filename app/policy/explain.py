@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from app.policy.config import Policy
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
+from app.timestamps import format_utc
 
 LEVEL_WORDS = {URGENT: "urgent", TIME_SENSITIVE: "time-sensitive", NONE: "no urgency"}
 
@@ -76,7 +77,7 @@ def _time_lines(
     hours = policy.hours
     local = event_time.astimezone(hours.time_zone)
     when = "after hours" if after_hours else "inside business hours"
-    lines = [f"Time: event at {_utc(event_time)} ({local:%a %H:%M} {_zone_label(local)}), {when}."]
+    lines = [f"Time: event at {format_utc(event_time)} ({local:%a %H:%M} {_zone_label(local)}), {when}."]
     if outcome.response_due_at is not None:
         due = outcome.response_due_at
         due_local = due.astimezone(hours.time_zone)
@@ -85,7 +86,7 @@ def _time_lines(
         else:
             rule = f"{policy.targets.time_sensitive_business_hours:g} business hours after the event"
         lines.append(
-            f"First response due {_utc(due)} ({due_local:%a %Y-%m-%d %H:%M} {_zone_label(due_local)}): {rule}."
+            f"First response due {format_utc(due)} ({due_local:%a %Y-%m-%d %H:%M} {_zone_label(due_local)}): {rule}."
         )
     if level == URGENT and after_hours:
         if outcome.on_call:
@@ -102,10 +103,6 @@ def _priority_lines(level: str, outcome: Outcome) -> list[str]:
     if level != NONE and outcome.kept_priority:
         return [f"Priority kept at {outcome.kept_priority}: the service never lowers a priority."]
     return []
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _zone_label(local: datetime) -> str:

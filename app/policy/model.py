@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.timestamps import format_utc
+
 URGENT = "urgent"
 TIME_SENSITIVE = "time_sensitive"
 NONE = "none"
@@ -18,6 +20,11 @@ CREATED = "created"
 COMMENT = "comment"
 
 PRIORITIES = ("low", "normal", "high", "urgent")  # Zendesk's, lowest first
+
+
+def priority_rank(priority: str | None) -> int:
+    """Zendesk's order, for "never lower": no priority (or an unknown one) ranks below "low"."""
+    return PRIORITIES.index(priority) if priority in PRIORITIES else -1
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ class Decision:
     def response_due_iso(self) -> str | None:
         if self.response_due_at is None:
             return None
-        return self.response_due_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_utc(self.response_due_at)
 
 
 # Added by the policy engine (additive only).

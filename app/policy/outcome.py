@@ -6,7 +6,7 @@ from datetime import datetime
 
 from app.policy.calendar import add_business_hours, add_elapsed_minutes, round_up_to_minute
 from app.policy.config import Policy
-from app.policy.model import NONE, PRIORITIES, TIME_SENSITIVE, URGENT, Outcome
+from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Outcome, priority_rank
 
 PRIORITY_FOR_LEVEL = {URGENT: "urgent", TIME_SENSITIVE: "high", NONE: None}
 
@@ -41,7 +41,7 @@ def outcome_for(
             reply = policy.after_hours.public_reply
             public_reply = reply.text if reply.enabled else None
     wanted = PRIORITY_FOR_LEVEL[level]
-    raises = _rank(wanted) > _rank(current_priority)
+    raises = priority_rank(wanted) > priority_rank(current_priority)
     return Outcome(
         priority=wanted if raises else None,
         tags=tuple(added),
@@ -50,8 +50,3 @@ def outcome_for(
         kept_priority=None if raises else current_priority,
         public_reply=public_reply,
     )
-
-
-def _rank(priority: str | None) -> int:
-    """Zendesk's order; no priority ranks below "low"."""
-    return PRIORITIES.index(priority) if priority in PRIORITIES else -1

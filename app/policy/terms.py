@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -211,13 +212,13 @@ def find_near_misses(
     return found
 
 
-def _near_miss_spans(lowered: str, words: set[str], policy: Policy):
+def _near_miss_spans(lowered: str, words: set[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
     """(start, end, label) of each candidate, in text order per kind."""
     yield from _urgent_near_misses(lowered, words, policy)
     yield from _time_sensitive_near_misses(lowered, policy)
 
 
-def _urgent_near_misses(lowered: str, words: set[str], policy: Policy):
+def _urgent_near_misses(lowered: str, words: set[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
     near, term = policy.near_miss, policy.terms.urgent
     close = {
         word
@@ -236,7 +237,7 @@ def _urgent_near_misses(lowered: str, words: set[str], policy: Policy):
             yield match.start(), match.end(), URGENT
 
 
-def _time_sensitive_near_misses(lowered: str, policy: Policy):
+def _time_sensitive_near_misses(lowered: str, policy: Policy) -> Iterator[tuple[int, int, str]]:
     terms, near = policy.terms, policy.near_miss
     if terms.time_word not in lowered:
         return

@@ -65,7 +65,7 @@ class _TextCollector(HTMLParser):
         self.dropped_depth = 0
         self.quote_depth = 0
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _DROPPED:
             self.dropped_depth += 1
         elif tag == "blockquote":
@@ -76,7 +76,7 @@ class _TextCollector(HTMLParser):
         elif tag in _CELL:
             self.parts.append(" ")
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
             self.parts.append("\n")
 

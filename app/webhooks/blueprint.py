@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import redis
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from app import metrics
+from app import defaults
+from app.infra import metrics
+from app.web.services import services
 from app.webhooks.events import InvalidEvent, event_type_of, parse_event
 from app.webhooks.intake import enqueue_once
 from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
@@ -25,9 +28,9 @@ log = logging.getLogger("escalator.webhook")
 bp = Blueprint("webhooks", __name__)
 
 
-def _answer(status: int, outcome: str, payload: dict, headers: dict | None = None):
+def _answer(status: int, outcome: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     if outcome != "redis-unavailable":
-        metrics.record_webhook_outcome(current_app.extensions["escalator"].redis, outcome)
+        metrics.record_webhook_outcome(services().redis, outcome)
     response = jsonify(payload)
     response.status_code = status
     for name, value in (headers or {}).items():
@@ -35,7 +38,7 @@ def _answer(status: int, outcome: str, payload: dict, headers: dict | None = Non
     return response
 
 
-def _refuse(status: int, outcome: str, message: str, **extra):
+def _refuse(status: int, outcome: str, message: str, **extra: Any) -> Response:
     log.warning("webhook.zendesk.%s status=%s reason=%s", outcome, status, message)
     return _answer(status, outcome, {"error": outcome, "message": message, **extra})
 
@@ -48,9 +51,9 @@ def _read_body(limit: int) -> bytes | None:
 
 
 @bp.post("/webhooks/zendesk")
-def receive_zendesk_webhook():
-    services = current_app.extensions["escalator"]
-    settings = services.settings
+def receive_zendesk_webhook() -> Response:
+    running = services()
+    settings = running.settings
 
     raw = _read_body(settings.max_body_bytes)
     if raw is None:
@@ -62,7 +65,7 @@ def receive_zendesk_webhook():
             request.headers.get(TIMESTAMP_HEADER),
             request.headers.get(SIGNATURE_HEADER),
             raw,
-            now=services.clock(),
+            now=running.clock(),
             tolerance_seconds=settings.signature_tolerance_seconds,
         )
     except SignatureError as error:
@@ -89,10 +92,10 @@ def receive_zendesk_webhook():
         return _answer(202, "ignored", {"ignored": event_type, "reason": "event type not handled"})
 
     try:
-        enqueued = enqueue_once(services.queue, event, settings.event_seen_ttl_seconds)
+        enqueued = enqueue_once(running.queue, event, settings.event_seen_ttl_seconds)
     except redis.RedisError as error:
         log.error("webhook.zendesk.redis-unavailable event_id=%s error=%s", event.event_id, type(error).__name__)
-        retry_after = str(settings.retry_after_seconds)
+        retry_after = str(defaults.WEBHOOK_RETRY_AFTER_SECONDS)
         return _answer(
             503,
             "redis-unavailable",

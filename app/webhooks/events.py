@@ -11,21 +11,23 @@ ignored by the endpoint.
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.ticket_event import (
+    COMMENT,
+    CREATED,
+    EVENT_SOURCE,
+    STATUS_CHANGED,
+    TRIGGER_SOURCE,
+    Comment,
+    TicketEvent,
+    TicketSnapshot,
+)
+from app.timestamps import parse_time
 from app.webhooks.trigger_body import TRIGGER_EVENTS
 
-CREATED = "created"
-COMMENT = "comment"
-STATUS_CHANGED = "status_changed"
-
 ENVELOPE_TYPE_PREFIX = "zen:event-type:"
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class InvalidEvent(ValueError):
@@ -35,42 +37,6 @@ class InvalidEvent(ValueError):
         super().__init__(f"{problem}: {', '.join(missing)}")
         self.missing = missing
         self.problem = problem
-
-
-@dataclass(frozen=True)
-class TicketEvent:
-    """What the worker needs to apply the policy to one ticket change.
-
-    `ticket` is the ticket as the event saw it (subject, description, priority in lower case,
-    tags, status, created_at, updated_at) or None when the body carried only ids (trigger
-    webhooks); the worker reads the ticket then. `comment` is {id, body, html_body, is_public,
-    author_id, author_is_staff} for envelope comments, or {id} for trigger bodies.
-    """
-
-    event_id: str  # Zendesk's event id, or "trigger-<ticket>-<comment id|created>"
-    kind: str  # CREATED | COMMENT | STATUS_CHANGED
-    source: str  # "event" | "trigger"
-    ticket_id: int
-    occurred_at: str  # ISO 8601, as Zendesk sent it
-    actor_id: int | None = None
-    actor_role: str | None = None  # trigger bodies: current_user.role
-    ticket: dict | None = None
-    comment: dict | None = None
-
-    @property
-    def job_id(self) -> str:
-        """`zendesk-<event id>`; an id with other characters than RQ takes is hashed, so two
-        different events never share a job."""
-        if _SAFE_ID.fullmatch(self.event_id):
-            return "zendesk-" + self.event_id
-        return "zendesk-sha1-" + hashlib.sha1(self.event_id.encode("utf-8", "surrogatepass")).hexdigest()
-
-    def to_job(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_job(cls, data: dict) -> TicketEvent:
-        return cls(**data)
 
 
 def parse_event(body: Any) -> TicketEvent | None:
@@ -96,13 +62,13 @@ def event_type_of(body: Any) -> str:
     return "unknown"
 
 
-def _require(body: dict, paths: list[str]) -> None:
+def _require(body: dict[str, Any], paths: Sequence[str]) -> None:
     missing = [p for p in paths if _dig(body, p) in (None, "") or isinstance(_dig(body, p), (dict, list))]
     if missing:
         raise InvalidEvent(missing)
 
 
-def _dig(body: dict, path: str) -> Any:
+def _dig(body: dict[str, Any], path: str) -> Any:
     value: Any = body
     for key in path.split("."):
         if not isinstance(value, dict):
@@ -122,14 +88,12 @@ def _as_id(value: Any, name: str) -> int:
 
 
 def _as_time(value: Any, name: str) -> str:
-    """An ISO 8601 time with a zone, as sent (Zendesk's nanoseconds trimmed to micro)."""
+    """An ISO 8601 time with a zone, kept as sent."""
     text = str(value).strip()
     try:
-        parsed = datetime.fromisoformat(text)
+        parse_time(text)
     except ValueError:
-        raise InvalidEvent([name], "not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise InvalidEvent([name], "not an ISO 8601 time with a zone")
+        raise InvalidEvent([name], "not an ISO 8601 time with a zone") from None
     return text
 
 
@@ -148,7 +112,7 @@ def _optional_id(value: Any) -> int | None:
         return None
 
 
-def _ticket_snapshot(detail: dict) -> dict:
+def _ticket_snapshot(detail: dict[str, Any]) -> TicketSnapshot:
     tags = detail.get("tags")
     return {
         "subject": _text(detail.get("subject")),
@@ -161,79 +125,81 @@ def _ticket_snapshot(detail: dict) -> dict:
     }
 
 
-def _envelope(body: dict, kind: str, extra: list[str] = ()) -> TicketEvent:
+def _envelope_comment(raw: dict[str, Any]) -> Comment:
+    author = raw.get("author") or {}
+    return {
+        "id": _as_id(raw.get("id"), "event.comment.id"),
+        "body": _text(raw.get("body")),
+        "html_body": _text(raw.get("html_body")),
+        "is_public": raw.get("is_public") is True,
+        "author_id": _as_id(author.get("id"), "event.comment.author.id"),
+        # Anything but an explicit false is treated as staff: the policy reads end users only.
+        "author_is_staff": author.get("is_staff") is not False,
+        "created_at": None,
+    }
+
+
+def _envelope(body: dict[str, Any], kind: str, extra: Sequence[str] = ()) -> TicketEvent:
     _require(body, ["id", "time", "detail.id", *extra])
     detail = body["detail"]
-    comment = None
-    raw_comment = _dig(body, "event.comment")
-    if kind == COMMENT:
-        author = raw_comment.get("author") or {}
-        comment = {
-            "id": _as_id(raw_comment.get("id"), "event.comment.id"),
-            "body": _text(raw_comment.get("body")),
-            "html_body": _text(raw_comment.get("html_body")),
-            "is_public": raw_comment.get("is_public") is True,
-            "author_id": _as_id(author.get("id"), "event.comment.author.id"),
-            # Anything but an explicit false is treated as staff: the policy reads end users only.
-            "author_is_staff": author.get("is_staff") is not False,
-        }
+    comment = _envelope_comment(body["event"]["comment"]) if kind == COMMENT else None
     return TicketEvent(
         event_id=str(body["id"]),
         kind=kind,
-        source="event",
+        source=EVENT_SOURCE,
         ticket_id=_as_id(detail.get("id"), "detail.id"),
         occurred_at=_as_time(body["time"], "time"),
         actor_id=_optional_id(detail.get("actor_id")),
         ticket=_ticket_snapshot(detail),
         comment=comment,
+        comment_id=comment["id"] if comment else None,
     )
 
 
-def _ticket_created(body: dict) -> TicketEvent:
+def _ticket_created(body: dict[str, Any]) -> TicketEvent:
     return _envelope(body, CREATED)
 
 
-def _ticket_comment_added(body: dict) -> TicketEvent:
+def _ticket_comment_added(body: dict[str, Any]) -> TicketEvent:
     return _envelope(body, COMMENT, ["event.comment.id", "event.comment.author.id"])
 
 
-def _ticket_status_changed(body: dict) -> TicketEvent:
+def _ticket_status_changed(body: dict[str, Any]) -> TicketEvent:
     return _envelope(body, STATUS_CHANGED)
 
 
-EVENT_HANDLERS: dict[str, Callable[[dict], TicketEvent]] = {
+EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], TicketEvent]] = {
     ENVELOPE_TYPE_PREFIX + "ticket.created": _ticket_created,
     ENVELOPE_TYPE_PREFIX + "ticket.comment_added": _ticket_comment_added,
     ENVELOPE_TYPE_PREFIX + "ticket.status_changed": _ticket_status_changed,
 }
 
 
-def _from_trigger_body(body: dict) -> TicketEvent:
+def _from_trigger_body(body: dict[str, Any]) -> TicketEvent:
     _require(body, ["ticket_id", "event"])
     kind = str(body["event"])
     if kind not in TRIGGER_EVENTS:
         raise InvalidEvent(["event"], f"event must be one of {', '.join(TRIGGER_EVENTS)}")
     ticket_id = _as_id(body["ticket_id"], "ticket_id")
+    actor_id = _optional_id(body.get("current_user_id"))
     if kind == COMMENT:
         _require(body, ["comment_id", "updated_at"])
         comment_id = _as_id(body["comment_id"], "comment_id")
         return TicketEvent(
             event_id=f"trigger-{ticket_id}-{comment_id}",
             kind=COMMENT,
-            source="trigger",
+            source=TRIGGER_SOURCE,
             ticket_id=ticket_id,
             occurred_at=_as_time(body["updated_at"], "updated_at"),
-            actor_id=_optional_id(body.get("current_user_id")),
-            actor_role=_text(body.get("current_user_role")) or None,
-            comment={"id": comment_id},
+            actor_id=actor_id,
+            comment_id=comment_id,
         )
     _require(body, ["created_at"])
     return TicketEvent(
         event_id=f"trigger-{ticket_id}-created",
         kind=CREATED,
-        source="trigger",
+        source=TRIGGER_SOURCE,
         ticket_id=ticket_id,
         occurred_at=_as_time(body["created_at"], "created_at"),
-        actor_id=_optional_id(body.get("current_user_id")),
-        actor_role=_text(body.get("current_user_role")) or None,
+        actor_id=actor_id,
     )

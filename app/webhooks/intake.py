@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import redis
 from rq import Queue
 
-from app.queueing import JOB_FUNCTION, KEY_PREFIX, job_options
-from app.webhooks.events import TicketEvent
+from app import redis_keys
+from app.infra.queueing import JOB_FUNCTION, job_options
+from app.ticket_event import TicketEvent
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,13 @@ class Enqueued:
 
 def seen_key(event: TicketEvent) -> str:
     # Keyed like the job, so "seen" and "enqueued" can never disagree about which event is which.
-    return f"{KEY_PREFIX}webhook-seen:{event.job_id}"
+    return redis_keys.webhook_seen(event.job_id)
 
 
 def enqueue_once(queue: Queue, event: TicketEvent, seen_ttl_seconds: int) -> Enqueued:
     """Enqueue `event` unless an earlier delivery of it was enqueued. Raises redis errors."""
     key = seen_key(event)
+    options = job_options()
     with queue.connection.pipeline() as pipe:
         while True:
             try:
@@ -45,16 +47,12 @@ def enqueue_once(queue: Queue, event: TicketEvent, seen_ttl_seconds: int) -> Enq
                     job_id=event.job_id,
                     pipeline=pipe,
                     description=f"apply_ticket_event ticket={event.ticket_id} kind={event.kind}",
-                    **_enqueue_call_options(),
+                    # enqueue_call names the job timeout `timeout`; enqueue and enqueue_in, `job_timeout`.
+                    timeout=options["job_timeout"],
+                    result_ttl=options["result_ttl"],
+                    failure_ttl=options["failure_ttl"],
                 )
                 pipe.execute()
                 return Enqueued(job_id=event.job_id, duplicate=False)
             except redis.WatchError:
                 continue
-
-
-def _enqueue_call_options() -> dict:
-    options = job_options()
-    # enqueue_call names the job timeout `timeout`, while enqueue/enqueue_in take `job_timeout`.
-    options["timeout"] = options.pop("job_timeout")
-    return options

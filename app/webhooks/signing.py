@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import datetime
+
+from app.timestamps import format_utc, parse_time, utc_now
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Zendesk-Webhook-Signature-Timestamp"
@@ -26,7 +28,7 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def timestamp_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_utc(utc_now())
 
 
 def signed_headers(secret: str, body: bytes, timestamp: str | None = None) -> dict[str, str]:
@@ -64,9 +66,6 @@ def verify_signature(
 
 def _parse_timestamp(value: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        return parse_time(value)
     except ValueError:
-        raise SignatureError(f"{TIMESTAMP_HEADER} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise SignatureError(f"{TIMESTAMP_HEADER} has no time zone")
-    return parsed
+        raise SignatureError(f"{TIMESTAMP_HEADER} is not an ISO 8601 time with a time zone") from None

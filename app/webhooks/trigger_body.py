@@ -8,10 +8,12 @@ forms give ISO 8601 times where the plain ones give only a day.
 
 from __future__ import annotations
 
-TRIGGER_EVENTS = ("created", "comment")
+from app.ticket_event import COMMENT, CREATED
+
+TRIGGER_EVENTS = (CREATED, COMMENT)
 
 
-def trigger_body(event: str) -> dict:
+def trigger_body(event: str) -> dict[str, str]:
     """The body template for the trigger that reports `event` ("created" or "comment")."""
     if event not in TRIGGER_EVENTS:
         raise ValueError(f"event must be one of {TRIGGER_EVENTS}")
@@ -21,8 +23,7 @@ def trigger_body(event: str) -> dict:
         "created_at": "{{ticket.created_at_with_timestamp}}",
         "updated_at": "{{ticket.updated_at_with_timestamp}}",
         "current_user_id": "{{current_user.id}}",
-        "current_user_role": "{{current_user.role}}",
     }
-    if event == "comment":
+    if event == COMMENT:
         body["comment_id"] = "{{ticket.latest_comment.id}}"
     return body

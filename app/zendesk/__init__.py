@@ -1,27 +1,28 @@
-"""Zendesk: the API client (or its dry-run stand-in) and the mapping decision -> ticket update."""
+"""Zendesk: the API client (or its dry-run stand-in) and the planning of ticket updates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from app.infra.settings import Settings
+from app.zendesk.api import ZendeskApi
 from app.zendesk.client import ZendeskClient
 from app.zendesk.dry_run import DryRunZendesk
 from app.zendesk.errors import (
     AuthFailed,
     Conflict,
+    DryRunRead,
     NotFound,
     RateLimited,
     Unprocessable,
     ZendeskError,
     ZendeskUnavailable,
 )
-from app.zendesk.ticket_update import (
-    TicketState,
-    build_ticket_update,
-    public_reply_update,
-    writes_custom_fields,
-)
+from app.zendesk.planner import Plan, plan_public_reply, plan_update
+from app.zendesk.ticket_state import TicketState
 
 
-def make_zendesk(settings, throttle=None) -> ZendeskClient | DryRunZendesk:
+def make_zendesk(settings: Settings, throttle: Callable[[], None] | None = None) -> ZendeskApi:
     """The real client when an account is configured, else the dry-run stand-in."""
     if settings.dry_run:
         return DryRunZendesk()
@@ -31,16 +32,18 @@ def make_zendesk(settings, throttle=None) -> ZendeskClient | DryRunZendesk:
 __all__ = [
     "AuthFailed",
     "Conflict",
+    "DryRunRead",
     "DryRunZendesk",
     "NotFound",
+    "Plan",
     "RateLimited",
     "TicketState",
     "Unprocessable",
+    "ZendeskApi",
     "ZendeskClient",
     "ZendeskError",
     "ZendeskUnavailable",
-    "build_ticket_update",
     "make_zendesk",
-    "public_reply_update",
-    "writes_custom_fields",
+    "plan_public_reply",
+    "plan_update",
 ]

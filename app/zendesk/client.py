@@ -1,7 +1,8 @@
 """A small Zendesk Support API client: one `requests.Session`, typed errors, no secrets in logs.
 
-Only the four calls the worker needs. Every response status maps to one exception in `errors.py`
-so the worker can decide between retrying, rescheduling, dropping and failing.
+Only the calls the worker needs (the `ZendeskApi` protocol). Every response status maps to one
+exception in `errors.py` so the worker can decide between retrying, rescheduling, dropping and
+failing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 import requests
 
-from app import __version__
+from app import __version__, defaults
+from app.infra.settings import Settings
+from app.ticket_event import Comment
 from app.zendesk.errors import (
     AuthFailed,
     Conflict,
@@ -26,12 +29,8 @@ from app.zendesk.errors import (
 
 log = logging.getLogger("escalator.zendesk")
 
-CONNECT_TIMEOUT_SECONDS = 3.05  # just over a multiple of 3 s, the TCP retransmission window
-READ_TIMEOUT_SECONDS = 10.0
 USER_AGENT = f"escalator/{__version__} (+https://github.com/escalator)"
-DEFAULT_RETRY_AFTER_SECONDS = 60.0  # a 429 without a usable Retry-After header
 COMMENTS_PER_PAGE = 100  # Zendesk's maximum
-STAFF_ROLES = ("agent", "admin")
 
 
 class ZendeskClient:
@@ -43,7 +42,10 @@ class ZendeskClient:
         email: str | None = None,
         api_token: str | None = None,
         throttle: Callable[[], None] | None = None,
-        timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
+        timeout: tuple[float, float] = (
+            defaults.ZENDESK_CONNECT_TIMEOUT_SECONDS,
+            defaults.ZENDESK_READ_TIMEOUT_SECONDS,
+        ),
     ):
         """`throttle` is called before every request; it may wait briefly or raise."""
         self.base_url = base_url.rstrip("/")
@@ -59,7 +61,9 @@ class ZendeskClient:
             raise ValueError("ZendeskClient needs an OAuth token or an email and API token")
 
     @classmethod
-    def from_settings(cls, settings, throttle: Callable[[], None] | None = None) -> ZendeskClient:
+    def from_settings(cls, settings: Settings, throttle: Callable[[], None] | None = None) -> ZendeskClient:
+        if not settings.zendesk_url:
+            raise ValueError("ZendeskClient needs ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL")
         return cls(
             settings.zendesk_url,
             oauth_token=settings.zendesk_oauth_token,
@@ -71,12 +75,14 @@ class ZendeskClient:
     def __repr__(self) -> str:
         return f"ZendeskClient({self.base_url!r})"
 
-    def get_ticket(self, ticket_id: int) -> dict:
-        return self._request("GET", f"/api/v2/tickets/{ticket_id}")["ticket"]
+    dry_run = False
 
-    def get_comment_with_author(self, ticket_id: int, comment_id: int) -> dict | None:
-        """The comment as {id, body, html_body, is_public, author_id, author_role,
-        author_is_staff, created_at}, or None when the ticket has no such comment.
+    def get_ticket(self, ticket_id: int) -> dict[str, Any]:
+        ticket: dict[str, Any] = self._request("GET", f"/api/v2/tickets/{ticket_id}")["ticket"]
+        return ticket
+
+    def get_comment(self, ticket_id: int, comment_id: int) -> Comment | None:
+        """The comment, with whether its author is staff, or None when the ticket has no such comment.
 
         One read, newest first, with the authors sideloaded (`include=users`). A trigger names
         the ticket's latest comment, so it is on that page unless 100 more came in before the job
@@ -89,14 +95,16 @@ class ZendeskClient:
         )
         return _comment_in(page, comment_id)
 
-    def me(self) -> dict:
-        """The user our credentials act as (the integration user)."""
-        return self._request("GET", "/api/v2/users/me")["user"]
+    def integration_user_id(self) -> int:
+        """The id of the user our credentials act as (the integration user)."""
+        return int(self._request("GET", "/api/v2/users/me")["user"]["id"])
 
-    def update_ticket(self, ticket_id: int, body: dict) -> dict:
+    def update_ticket(self, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("PUT", f"/api/v2/tickets/{ticket_id}", json=body)
 
-    def _request(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> dict:
+    def _request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> dict[str, Any]:
         if self.throttle:
             self.throttle()
         what = f"{method} {path}"
@@ -118,9 +126,10 @@ class ZendeskClient:
         )
         _raise_for_status(response, what)
         try:
-            return response.json()
+            answer: dict[str, Any] = response.json()
         except ValueError:
             raise ZendeskUnavailable(f"{what}: {response.status_code} with a body that is not JSON") from None
+        return answer
 
 
 def _raise_for_status(response: requests.Response, what: str) -> None:
@@ -156,10 +165,10 @@ def _retry_after(response: requests.Response) -> float:
     try:
         return max(0.0, float(response.headers.get("Retry-After", "")))
     except ValueError:
-        return DEFAULT_RETRY_AFTER_SECONDS
+        return defaults.ZENDESK_RATE_LIMIT_FALLBACK_SECONDS
 
 
-def _comment_in(page: dict, comment_id: int) -> dict | None:
+def _comment_in(page: dict[str, Any], comment_id: int) -> Comment | None:
     for comment in page.get("comments") or []:
         if comment.get("id") == comment_id:
             users = {u.get("id"): u for u in page.get("users") or []}
@@ -170,7 +179,6 @@ def _comment_in(page: dict, comment_id: int) -> dict | None:
                 "html_body": comment.get("html_body") or "",
                 "is_public": bool(comment.get("public")),
                 "author_id": comment.get("author_id"),
-                "author_role": role,
                 # An author the sideload did not return is treated as staff: never escalate on
                 # text we cannot attribute to a customer.
                 "author_is_staff": role != "end-user",

@@ -37,3 +37,7 @@ class AuthFailed(ZendeskError):
 
 class ZendeskUnavailable(ZendeskError):
     """5xx, a timeout or a connection error: worth retrying later."""
+
+
+class DryRunRead(ZendeskError):
+    """A dry run has no Zendesk to read from; the work that needed the read is skipped."""

@@ -19,66 +19,17 @@ not configured and is skipped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from app.policy.model import LEVELS, NONE, PRIORITIES, Decision
-
-
-@dataclass(frozen=True)
-class TicketState:
-    """What the update is compared with.
-
-    `custom_fields` is None when the source did not include them (webhook snapshots do not):
-    then every configured field counts as differing.
-    """
-
-    ticket_id: int
-    priority: str | None
-    tags: tuple[str, ...]
-    updated_at: str | None
-    custom_fields: dict[int, Any] | None = None
-    subject: str = ""
-    description: str = ""
-    created_at: str | None = None
-
-    @classmethod
-    def from_api(cls, ticket: dict) -> TicketState:
-        """From `GET /api/v2/tickets/{id}`'s `ticket` object."""
-        return cls(
-            ticket_id=int(ticket["id"]),
-            priority=ticket.get("priority") or None,
-            tags=tuple(ticket.get("tags") or ()),
-            updated_at=ticket.get("updated_at"),
-            custom_fields={int(f["id"]): f.get("value") for f in ticket.get("custom_fields") or ()},
-            subject=ticket.get("subject") or "",
-            description=ticket.get("description") or "",
-            created_at=ticket.get("created_at"),
-        )
-
-    @classmethod
-    def from_snapshot(cls, ticket_id: int, snapshot: dict) -> TicketState:
-        """From a `TicketEvent.ticket` (the event webhook's `detail`, priority lower-cased)."""
-        return cls(
-            ticket_id=ticket_id,
-            priority=snapshot.get("priority") or None,
-            tags=tuple(snapshot.get("tags") or ()),
-            updated_at=snapshot.get("updated_at"),
-            subject=snapshot.get("subject") or "",
-            description=snapshot.get("description") or "",
-            created_at=snapshot.get("created_at"),
-        )
-
-    def known_category(self, tag_prefix: str, names: tuple[str, ...]) -> str | None:
-        """The category the ticket's `<tag_prefix><name>` tags record, for the policy's category
-        `names` only (an agent's `category_billing` is not one). Tags are only ever added, so a
-        ticket may hold several: the first in `names` (the policy's tie order) wins."""
-        return next((name for name in names if tag_prefix + name in self.tags), None)
+from app.policy.config import ZendeskFields
+from app.policy.model import LEVELS, NONE, Decision, priority_rank
+from app.zendesk.ticket_state import TicketState
 
 
 def build_ticket_update(
-    decision: Decision, ticket: TicketState, fields, category_tags: tuple[str, ...] = ()
-) -> dict | None:
+    decision: Decision, ticket: TicketState, fields: ZendeskFields, category_tags: tuple[str, ...] = ()
+) -> dict[str, Any] | None:
     """The PUT body for `decision` on `ticket`, or None when the ticket already has it all.
 
     `fields` is the policy's Zendesk config: `urgency_field_id`, `category_field_id`,
@@ -107,7 +58,7 @@ def build_ticket_update(
     return {"ticket": changes}
 
 
-def public_reply_update(text: str, replied_tag: str, updated_stamp: str | None) -> dict:
+def public_reply_update(text: str, replied_tag: str, updated_stamp: str | None) -> dict[str, Any]:
     """The body of the PUT that adds the after-hours public reply: one public comment and the tag
     that records it was sent, in one safe update (the tag is how a retry knows)."""
     changes: dict[str, Any] = {"comment": {"body": text, "public": True}, "additional_tags": [replied_tag]}
@@ -117,26 +68,29 @@ def public_reply_update(text: str, replied_tag: str, updated_stamp: str | None) 
     return {"ticket": changes}
 
 
-def writes_custom_fields(body: dict | None) -> bool:
+def writes_custom_fields(body: dict[str, Any] | None) -> bool:
     return body is not None and "custom_fields" in body["ticket"]
 
 
-def _stale_category_tags(decision_tags, ticket_tags, category_tags) -> list[str]:
+def _stale_category_tags(
+    decision_tags: tuple[str, ...], ticket_tags: tuple[str, ...], category_tags: tuple[str, ...]
+) -> list[str]:
     if not any(t in category_tags for t in decision_tags):
         return []  # the decision records no category (e.g. no urgency): leave the tags alone
     return [t for t in ticket_tags if t in category_tags and t not in decision_tags]
 
 
 def _raises_priority(new: str | None, current: str | None) -> bool:
-    if new not in PRIORITIES:
-        return False
-    return current not in PRIORITIES or PRIORITIES.index(new) > PRIORITIES.index(current)
+    return new is not None and priority_rank(new) > priority_rank(current)
 
 
-def _field_updates(decision: Decision, fields, current: dict[int, Any] | None) -> list[dict]:
+_Changes = Callable[[Any, Any], bool]
+
+
+def _field_updates(decision: Decision, fields: ZendeskFields, current: dict[int, Any] | None) -> list[dict[str, Any]]:
     if decision.urgency == NONE:
         return []
-    wanted = [
+    wanted: list[tuple[int, Any, _Changes]] = [
         (fields.urgency_field_id, decision.urgency, _is_higher_level),
         (fields.category_field_id, decision.category, _differs),
         (fields.after_hours_field_id, decision.after_hours, _differs),
@@ -152,7 +106,7 @@ def _field_updates(decision: Decision, fields, current: dict[int, Any] | None) -
     ]
 
 
-def _needs_write(field_id: int, value: Any, changes, current: dict[int, Any] | None) -> bool:
+def _needs_write(field_id: int, value: Any, changes: _Changes, current: dict[int, Any] | None) -> bool:
     if current is None:
         return True
     if field_id not in current:

@@ -20,7 +20,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
-from app.queueing import make_queue
+from app.infra.queueing import make_queue
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.openapi import validate_request

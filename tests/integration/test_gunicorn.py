@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import requests
 
-from app.queueing import make_queue
+from app.infra.queueing import make_queue
 from tests.helpers import SAMPLES, free_port
 from tests.processes import BIN, Process, process_env, procfile_command
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 import requests
 
-from app.replay import sample_names
+from app.cli.replay import sample_names
 from tests.helpers import free_port
 from tests.processes import BIN, Process, process_env
 

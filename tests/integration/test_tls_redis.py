@@ -12,7 +12,7 @@ import requests
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from app.queueing import connect
+from app.infra.queueing import connect
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port
 from tests.processes import Process, process_env, procfile_command, redis_server_binary

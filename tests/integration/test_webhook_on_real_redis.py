@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from app import create_app
-from app.queueing import make_queue
+from app.infra.queueing import make_queue
+from app.web.factory import create_app
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, SECRET, free_port, load_json
 from tests.processes import Process, redis_server_binary

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.commands.classify import classify
+from app.cli.classify import classify
 from app.policy.config import DEFAULT_POLICY_PATH
 
 GOOD = {
@@ -92,7 +92,10 @@ def test_html_and_unknown_keys():
             "line 1: event: 'updated' is not one of created, comment",
         ),
         ({"id": 7, "event": "created", "body": "x"}, "line 1: received_at: missing"),
-        ({"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00", "body": "x"}, "has no offset"),
+        (
+            {"id": 7, "event": "created", "received_at": "2026-11-27T15:00:00", "body": "x"},
+            "is not an ISO 8601 time with an offset",
+        ),
         ({"id": 7, "event": "created", "received_at": "yesterday", "body": "x"}, "is not an ISO 8601 time"),
         (
             {"id": 7, "event": "created", "received_at": 1700000000, "body": "x"},

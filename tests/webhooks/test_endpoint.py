@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 import redis
 
-from app import create_app
-from app.queueing import JOB_FUNCTION
-from app.settings import ZENDESK_TEST_SECRET
+from app.infra.queueing import JOB_FUNCTION
+from app.infra.settings import ZENDESK_TEST_SECRET
+from app.web.factory import create_app
 from app.webhooks.signing import signed_headers
 from tests.helpers import FIXTURES, SAMPLES, load_json
 

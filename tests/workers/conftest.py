@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 import responses
 
-from app.queueing import make_queue
-from app.settings import Settings
+from app import redis_keys
+from app.infra.queueing import make_queue
+from app.infra.settings import Settings
 from app.zendesk import DryRunZendesk, ZendeskClient
 from tests.openapi import validate_request
 from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID, NO_FIELDS, FakeDecide, FakePolicy
-from workers.apply import INTEGRATION_USER_KEY, TicketEventApplier
+from workers.apply import TicketEventApplier
 
 SETTINGS = Settings(
     zendesk_base_url=BASE_URL,
@@ -44,7 +44,7 @@ def decide():
 @pytest.fixture
 def known_integration_user(redis_db):
     """The integration user's id, already cached (as after the first job of the day)."""
-    redis_db.set(INTEGRATION_USER_KEY, INTEGRATION_USER_ID)
+    redis_db.set(redis_keys.INTEGRATION_USER_ID, INTEGRATION_USER_ID)
 
 
 @pytest.fixture
@@ -55,9 +55,14 @@ def make_applier(redis_db, decide):
     """
 
     def make(zendesk=None, policy=None, dry_run: bool = False) -> TicketEventApplier:
-        settings = replace(SETTINGS, zendesk_base_url=None, zendesk_oauth_token=None) if dry_run else SETTINGS
         zendesk = zendesk or (DryRunZendesk() if dry_run else ZendeskClient(BASE_URL, oauth_token="test-token"))
-        return TicketEventApplier(zendesk, redis_db, policy or FakePolicy(NO_FIELDS), settings, decide=decide)
+        return TicketEventApplier(
+            zendesk,
+            redis_db,
+            policy or FakePolicy(NO_FIELDS),
+            done_ttl_seconds=SETTINGS.event_seen_ttl_seconds,
+            decide=decide,
+        )
 
     return make
 

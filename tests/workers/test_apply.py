@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from responses import matchers
 
+from app import redis_keys
 from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
 from tests.zendesk.factories import (
     AFTER_HOURS_FIELD,
@@ -19,7 +20,7 @@ from tests.zendesk.factories import (
     api_ticket,
     event,
 )
-from workers.apply import DONE_KEY, INTEGRATION_USER_KEY, LOCK_KEY, TicketBusy
+from workers.apply import TicketBusy
 
 pytestmark = pytest.mark.redis
 
@@ -63,7 +64,7 @@ def test_created_urgent_makes_one_put_with_the_whole_decision(applier, api, put_
             }
         }
     ]
-    assert redis_db.ttl(DONE_KEY.format("ticket:35436:created")) > 0
+    assert redis_db.ttl(redis_keys.done("ticket:35436:created")) > 0
 
 
 def test_with_custom_fields_the_ticket_is_read_first_and_fields_go_in_the_same_put(
@@ -209,7 +210,7 @@ def test_integration_user_is_learnt_once_and_cached(make_applier, redis_db, api)
     assert applier.apply(event("trigger_comment__own_update")) == "ignored:own_update"
 
     assert [c.request.url for c in api.calls] == [f"{BASE_URL}/api/v2/users/me"]
-    assert 0 < redis_db.ttl(INTEGRATION_USER_KEY) <= 24 * 3600
+    assert 0 < redis_db.ttl(redis_keys.INTEGRATION_USER_ID) <= 24 * 3600
 
 
 def test_redelivered_event_is_a_duplicate_and_puts_nothing(applier, api, put_bodies):
@@ -289,7 +290,7 @@ def test_conflict_that_does_not_settle_is_raised_for_the_job_to_reschedule(appli
     with pytest.raises(Conflict):
         applier.apply(event("ticket_comment_added__end_user_urgent"))
     assert len([c for c in api.calls if c.request.method == "PUT"]) == 4
-    assert not redis_db.exists(DONE_KEY.format("ticket:35436:comment:41000000001"))
+    assert not redis_db.exists(redis_keys.done("ticket:35436:comment:41000000001"))
 
 
 def test_trigger_comment_is_read_with_its_author_in_one_call(applier, api, put_bodies, decide):
@@ -334,7 +335,7 @@ def test_deleted_or_refused_ticket_is_logged_and_dropped(applier, api, redis_db,
     with caplog.at_level(logging.WARNING, logger="escalator.worker"):
         assert applier.apply(event("ticket_created__urgent_outage")) == result
     assert "ticket=35436" in caplog.text and str(status) in caplog.text
-    assert redis_db.get(DONE_KEY.format("ticket:35436:created")) == result.encode()
+    assert redis_db.get(redis_keys.done("ticket:35436:created")) == result.encode()
 
 
 @pytest.mark.parametrize("status, error", [(429, RateLimited), (500, ZendeskUnavailable), (401, AuthFailed)])
@@ -342,13 +343,13 @@ def test_retryable_and_fatal_errors_reach_the_job_and_leave_no_done_mark(applier
     api.put(TICKET_URL, status=status, headers={"Retry-After": "3"})
     with pytest.raises(error):
         applier.apply(event("ticket_created__urgent_outage"))
-    assert not redis_db.exists(DONE_KEY.format("ticket:35436:created"))
-    assert not redis_db.exists(LOCK_KEY.format(35436))
+    assert not redis_db.exists(redis_keys.done("ticket:35436:created"))
+    assert not redis_db.exists(redis_keys.ticket_lock(35436))
 
 
 def test_a_locked_ticket_raises_busy(applier, redis_db, api):
     applier.lock_wait_seconds = 0.1
-    held = redis_db.lock(LOCK_KEY.format(35436), timeout=5)
+    held = redis_db.lock(redis_keys.ticket_lock(35436), timeout=5)
     assert held.acquire()
     try:
         with pytest.raises(TicketBusy):
@@ -401,7 +402,7 @@ def test_a_snapshot_without_updated_at_is_not_trusted_the_ticket_is_read(applier
 
 def test_dry_run_leaves_no_done_mark_so_a_live_run_still_applies_the_event(make_applier, redis_db):
     assert make_applier(dry_run=True).apply(event("ticket_created__urgent_outage")) == "updated"
-    assert redis_db.keys(DONE_KEY.format("*")) == []
+    assert redis_db.keys(redis_keys.done("*")) == []
 
 
 def test_a_configured_field_the_ticket_does_not_have_is_not_written(

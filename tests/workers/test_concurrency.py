@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from app.webhooks.events import COMMENT, TicketEvent
+from app.ticket_event import COMMENT, TicketEvent
 from app.zendesk import ZendeskClient
 from tests.stub_zendesk import StubZendesk
 
@@ -21,8 +21,7 @@ def trigger_comment(comment_id: int) -> TicketEvent:
         ticket_id=35436,
         occurred_at="2026-11-30T16:00:00Z",
         actor_id=CUSTOMER["id"],
-        actor_role="end-user",
-        comment={"id": comment_id},
+        comment_id=comment_id,
     )
 
 

@@ -10,11 +10,12 @@ from rq.exceptions import ShutDownImminentException
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import JobTimeoutException
 
-from app.queueing import FAILURE_TTL_SECONDS, JOB_FUNCTION, JOB_TIMEOUT_SECONDS
+from app import defaults, redis_keys
+from app.infra.queueing import JOB_FUNCTION
+from app.redis_keys import METRICS_JOB_RESULTS
 from app.zendesk import AuthFailed, ZendeskClient
 from tests.zendesk.factories import BASE_URL, event
 from workers import jobs
-from workers.apply import LOCK_KEY
 from workers.rate_limit import TokenBucket
 
 pytestmark = pytest.mark.redis
@@ -54,8 +55,12 @@ def test_429_reschedules_after_retry_after_with_the_same_event(applier, api, que
     assert job.id == f"{CREATED.job_id}-retry1"
     assert job.func_name == JOB_FUNCTION
     assert job.args == [CREATED.to_job()] and counts(job) == {"attempt": 1, "outage_attempt": 0}
-    assert time.time() + jobs.MAX_DELAY_SECONDS - 5 < job.kwargs["deadline"] <= time.time() + jobs.MAX_DELAY_SECONDS
-    assert (job.timeout, job.failure_ttl) == (JOB_TIMEOUT_SECONDS, FAILURE_TTL_SECONDS)
+    assert (
+        time.time() + defaults.MAX_DELAY_SECONDS - 5
+        < job.kwargs["deadline"]
+        <= time.time() + defaults.MAX_DELAY_SECONDS
+    )
+    assert (job.timeout, job.failure_ttl) == (defaults.JOB_TIMEOUT_SECONDS, defaults.FAILURE_TTL_SECONDS)
 
 
 @pytest.mark.parametrize("failure", [{"status": 503}, {"body": requests.ReadTimeout("slow")}])
@@ -70,7 +75,7 @@ def test_outages_reschedule_with_exponential_backoff(applier, api, queue, failur
 def test_outage_on_the_last_attempt_fails_the_job_with_the_reason(applier, api, queue, caplog):
     api.put(TICKET_URL, status=500)
     with pytest.raises(jobs.GaveUp, match=r"unavailable after 5 attempts: PUT /api/v2/tickets/35436: 500"):
-        jobs.run(applier, queue, CREATED.to_job(), attempt=9, outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1)
+        jobs.run(applier, queue, CREATED.to_job(), attempt=9, outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1)
     assert scheduled(queue) == []
     assert "worker.job.gave_up ticket=35436" in caplog.text
 
@@ -98,6 +103,8 @@ def test_throttling_does_not_spend_the_outage_budget(make_applier, known_integra
 class Interrupted:
     """An applier whose work is cut short by `error` (raised by RQ inside the job)."""
 
+    dry_run = False
+
     def __init__(self, error: BaseException):
         self.error = error
 
@@ -118,7 +125,9 @@ def test_a_job_stopped_by_a_deploy_or_its_timeout_is_rescheduled_shortly(queue, 
     assert job.args == [CREATED.to_job()]
     assert counts(job) == {"attempt": 1, "outage_attempt": outage_attempt}
     assert (
-        jobs.INTERRUPTED_DELAY_SECONDS - 1 <= delay <= jobs.INTERRUPTED_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+        defaults.INTERRUPTED_DELAY_SECONDS - 1
+        <= delay
+        <= defaults.INTERRUPTED_DELAY_SECONDS + defaults.RESCHEDULE_JITTER_SECONDS
     )
 
 
@@ -129,7 +138,7 @@ def test_timeouts_count_against_the_outage_budget(queue):
             queue,
             CREATED.to_job(),
             attempt=6,
-            outage_attempt=jobs.MAX_OUTAGE_ATTEMPTS - 1,
+            outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1,
         )
     assert scheduled(queue) == []
 
@@ -137,7 +146,7 @@ def test_timeouts_count_against_the_outage_budget(queue):
 def test_backoff_doubles_and_is_capped():
     for attempt in range(12):
         delay = jobs.backoff_seconds(attempt)
-        ceiling = min(jobs.BACKOFF_CAP_SECONDS, jobs.BACKOFF_BASE_SECONDS * 2**attempt)
+        ceiling = min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt)
         assert ceiling / 2 <= delay <= ceiling
 
 
@@ -186,10 +195,10 @@ def test_a_spent_request_budget_reschedules_instead_of_sleeping(
 
 def test_a_busy_ticket_reschedules_shortly(applier, redis_db, queue):
     applier.lock_wait_seconds = 0.1
-    with redis_db.lock(LOCK_KEY.format(35436), timeout=5):
+    with redis_db.lock(redis_keys.ticket_lock(35436), timeout=5):
         assert jobs.run(applier, queue, CREATED.to_job()) == "rescheduled:busy"
     [(_job, delay)] = scheduled(queue)
-    assert jobs.BUSY_DELAY_SECONDS - 1 <= delay <= jobs.BUSY_DELAY_SECONDS + jobs.RESCHEDULE_JITTER_SECONDS
+    assert defaults.BUSY_DELAY_SECONDS - 1 <= delay <= defaults.BUSY_DELAY_SECONDS + defaults.RESCHEDULE_JITTER_SECONDS
 
 
 def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog):
@@ -204,7 +213,6 @@ def test_reschedule_logs_a_dotted_line_without_text(applier, api, queue, caplog)
 
 
 def test_results_and_failures_are_counted_for_metrics(applier, api, queue):
-    from app.metrics import JOB_RESULTS_KEY
 
     api.put(TICKET_URL, json={"ticket": {}})
     jobs.run(applier, queue, CREATED.to_job())
@@ -213,12 +221,11 @@ def test_results_and_failures_are_counted_for_metrics(applier, api, queue):
     api.put(f"{BASE_URL}/api/v2/tickets/{comment.ticket_id}", status=401)
     with pytest.raises(AuthFailed):
         jobs.run(applier, queue, comment.to_job())
-    counts = {k.decode(): int(v) for k, v in queue.connection.hgetall(JOB_RESULTS_KEY).items()}
+    counts = {k.decode(): int(v) for k, v in queue.connection.hgetall(METRICS_JOB_RESULTS).items()}
     assert counts == {"updated": 1, "duplicate": 1, "failed": 1}
 
 
 def test_dry_run_results_are_counted_apart(make_applier, queue):
-    from app.metrics import JOB_RESULTS_KEY
 
     jobs.run(make_applier(dry_run=True), queue, CREATED.to_job())
-    assert queue.connection.hgetall(JOB_RESULTS_KEY) == {b"dry_run:updated": b"1"}
+    assert queue.connection.hgetall(METRICS_JOB_RESULTS) == {b"dry_run:updated": b"1"}

@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from workers.rate_limit import BUCKET_KEY, Throttled, TokenBucket
+from app.redis_keys import ZENDESK_TOKENS
+from workers.rate_limit import Throttled, TokenBucket
 
 pytestmark = pytest.mark.redis
 
@@ -35,7 +36,7 @@ def test_workers_share_one_bucket(redis_db):
     for t in threads:
         t.join()
     assert granted.count(True) == 5
-    assert redis_db.ttl(BUCKET_KEY) > 0
+    assert redis_db.ttl(ZENDESK_TOKENS) > 0
 
 
 def test_acquire_waits_briefly_for_a_token(redis_db):

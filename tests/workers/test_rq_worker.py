@@ -1,16 +1,18 @@
-"""The job as RQ runs it: by dotted name, JSON-serialized, settings from the environment, the
-real policy engine, and HTTP to the stub Zendesk."""
+"""The job as RQ runs it: by dotted name, JSON-serialized, with the worker process's context (the
+real policy engine, and HTTP to the stub Zendesk)."""
 
 import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from app.queueing import JOB_FUNCTION, job_options
+from app import defaults
+from app.infra.queueing import JOB_FUNCTION, job_options
+from app.infra.settings import Settings
 from tests.openapi import validate_request
 from tests.stub_zendesk import StubZendesk
 from tests.zendesk.factories import event
-from workers.jobs import MAX_OUTAGE_ATTEMPTS
+from workers import process
 
 pytestmark = pytest.mark.redis
 
@@ -18,20 +20,15 @@ CREATED = event("ticket_created__urgent_outage")
 
 
 @pytest.fixture
-def stub(monkeypatch, queue):
+def stub(queue):
+    """A stub Zendesk, and the worker process's context pointing at it (as `escalator worker` builds it)."""
     with StubZendesk() as server:
-        monkeypatch.setenv("ZENDESK_BASE_URL", server.url)
-        monkeypatch.setenv("ZENDESK_OAUTH_TOKEN", "stub-token")
-        monkeypatch.setenv("ESCALATOR_QUEUE", queue.name)
-        for name in (
-            "ZENDESK_SUBDOMAIN",
-            "ZENDESK_EMAIL",
-            "ZENDESK_API_TOKEN",
-            "ESCALATOR_POLICY",
-            "ZENDESK_REQUESTS_PER_MINUTE",
-        ):
-            monkeypatch.delenv(name, raising=False)
-        yield server
+        settings = Settings(zendesk_base_url=server.url, zendesk_oauth_token="stub-token", queue_name=queue.name)
+        process.install(process.WorkerContext.build(settings, queue.connection))
+        try:
+            yield server
+        finally:
+            process.install(None)
 
 
 def work(queue) -> None:
@@ -64,8 +61,8 @@ def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stu
     last = queue.enqueue(
         JOB_FUNCTION,
         CREATED.to_job(),
-        attempt=MAX_OUTAGE_ATTEMPTS + 3,
-        outage_attempt=MAX_OUTAGE_ATTEMPTS - 1,
+        attempt=defaults.MAX_OUTAGE_ATTEMPTS + 3,
+        outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1,
         **job_options(),
     )
     work(queue)

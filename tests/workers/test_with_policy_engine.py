@@ -117,9 +117,9 @@ def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, t
 # --- The after-hours public reply (POLICY.md section 4, [after_hours.public_reply]) -----------
 
 
+from app import redis_keys  # noqa: E402
 from app.policy import load_policy as _load_policy  # noqa: E402
 from workers import jobs  # noqa: E402
-from workers.apply import DONE_KEY, INTEGRATION_USER_KEY  # noqa: E402
 
 NO_FIELDS = ZendeskFields(0, 0, 0, "date", 0)
 SATURDAY_NIGHT = "2026-11-28T07:30:00Z"  # Saturday 02:30 ET
@@ -192,8 +192,8 @@ def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_ap
     assert reply == public_reply()  # stamped with the main update's answer
     assert "next business day" in REPLY_TEXT
     assert set(redis_db.keys()) == {
-        INTEGRATION_USER_KEY.encode(),
-        DONE_KEY.format("ticket:35436:comment:41000000001").encode(),
+        redis_keys.INTEGRATION_USER_ID.encode(),
+        redis_keys.done("ticket:35436:comment:41000000001").encode(),
     }
 
 
@@ -236,7 +236,7 @@ def test_retry_without_done_mark_re_decides_to_noop_and_sends_no_second_reply(re
     api.put(TICKET_URL, json=ticket_now(REPLIED))
     applier = reply_applier()
     assert applier.apply(after_hours_locked_out()) == "updated"
-    redis_db.delete(DONE_KEY.format("ticket:35436:comment:41000000001"))
+    redis_db.delete(redis_keys.done("ticket:35436:comment:41000000001"))
 
     api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
     api.get(TICKET_URL, json=ticket_now(REPLIED))

@@ -8,10 +8,11 @@ import responses
 from responses import matchers
 
 from app import __version__
-from app.settings import Settings
+from app.infra.settings import Settings
 from app.zendesk import (
     AuthFailed,
     Conflict,
+    DryRunRead,
     DryRunZendesk,
     NotFound,
     RateLimited,
@@ -65,8 +66,8 @@ def test_get_ticket_sends_bearer_token_user_agent_and_timeouts(api, client):
 
 def test_api_token_uses_basic_auth_with_email_slash_token(api):
     api.get(f"{BASE_URL}/api/v2/users/me", json={"user": {"id": 900001, "role": "admin"}})
-    me = ZendeskClient(BASE_URL + "/", email="bot@acme.test", api_token="abc123").me()
-    assert me["id"] == 900001
+    ours = ZendeskClient(BASE_URL + "/", email="bot@acme.test", api_token="abc123").integration_user_id()
+    assert ours == 900001
     expected = base64.b64encode(b"bot@acme.test/token:abc123").decode()
     assert api.calls[0].request.headers["Authorization"] == f"Basic {expected}"
 
@@ -89,14 +90,13 @@ def test_comment_with_author_is_one_read_newest_first_with_users_sideloaded(api,
             "next_page": None,
         },
     )
-    found = client.get_comment_with_author(35436, 2)
+    found = client.get_comment(35436, 2)
     assert found == {
         "id": 2,
         "body": "It is urgent.",
         "html_body": "<p>It is urgent.</p>",
         "is_public": True,
         "author_id": 20978392,
-        "author_role": "end-user",
         "author_is_staff": False,
         "created_at": "2026-11-30T16:00:00Z",
     }
@@ -108,8 +108,8 @@ def test_comment_by_an_agent_or_unknown_author_counts_as_staff(api, client):
         f"{BASE_URL}/api/v2/tickets/35436/comments",
         json={"comments": [comment(1, 235323), comment(2, 777)], "users": users((235323, "agent"))},
     )
-    assert client.get_comment_with_author(35436, 1)["author_is_staff"] is True
-    assert client.get_comment_with_author(35436, 2)["author_is_staff"] is True
+    assert client.get_comment(35436, 1)["author_is_staff"] is True
+    assert client.get_comment(35436, 2)["author_is_staff"] is True
 
 
 def test_the_latest_comment_of_a_long_ticket_is_found_in_the_one_read(api, client):
@@ -124,14 +124,14 @@ def test_the_latest_comment_of_a_long_ticket_is_found_in_the_one_read(api, clien
             "next_page": url + "?page=2",
         },
     )
-    assert client.get_comment_with_author(35436, 250)["author_role"] == "end-user"
+    assert client.get_comment(35436, 250)["author_is_staff"] is False
     assert len(api.calls) == 1
 
 
 def test_missing_comment_is_none_after_one_read(api, client):
     url = f"{BASE_URL}/api/v2/tickets/35436/comments"
     api.get(url, json={"comments": [comment(250, 5)], "users": [], "next_page": url + "?page=2"})
-    assert client.get_comment_with_author(35436, 9) is None
+    assert client.get_comment(35436, 9) is None
     assert len(api.calls) == 1
 
 
@@ -228,9 +228,11 @@ def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
     caplog.set_level(logging.INFO, logger="escalator.zendesk.dry_run")
     dry = DryRunZendesk()
     body = {"ticket": {"priority": "urgent", "comment": {"body": "Escalated.", "public": False}}}
-    assert dry.get_ticket(1) is None
-    assert dry.get_comment_with_author(1, 2) is None
-    assert dry.me() is None
+    with pytest.raises(DryRunRead):
+        dry.get_ticket(1)
+    with pytest.raises(DryRunRead):
+        dry.get_comment(1, 2)
+    assert dry.integration_user_id() is None
     dry.update_ticket(35436, body)
     put = [r for r in caplog.records if "PUT" in r.getMessage()]
     assert put[0].name == "escalator.zendesk.dry_run"

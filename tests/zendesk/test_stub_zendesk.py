@@ -26,10 +26,10 @@ def client(stub):
 def test_serves_what_the_worker_reads(stub, client):
     stub.seed_ticket({"id": 7, "priority": "normal", "tags": ["vip"], "updated_at": "2026-11-30T16:00:00Z"})
     stub.seed_comment(7, {"id": 70, "body": "urgent please"}, {"id": 5, "role": "end-user"})
-    assert client.me()["id"] == INTEGRATION_USER_ID
+    assert client.integration_user_id() == INTEGRATION_USER_ID
     assert client.get_ticket(7)["tags"] == ["vip"]
     assert client.get_ticket(8)["priority"] is None  # unknown tickets exist, empty
-    assert client.get_comment_with_author(7, 70)["author_role"] == "end-user"
+    assert client.get_comment(7, 70)["author_is_staff"] is False
 
 
 def test_put_applies_the_update_and_enforces_safe_update(stub, client):

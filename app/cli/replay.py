@@ -12,10 +12,11 @@ from pathlib import Path
 
 import requests
 
-from app.settings import DEFAULT_PORT, LOCAL_DEV_SECRET
+from app import defaults
+from app.infra.settings import LOCAL_DEV_SECRET, parse_secret_list
 from app.webhooks.signing import signed_headers
 
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
 
 
 def sample_names() -> list[str]:
@@ -34,11 +35,11 @@ def resolve_payload(name: str) -> Path:
 
 
 def default_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('PORT') or DEFAULT_PORT}/webhooks/zendesk"
+    return f"http://127.0.0.1:{os.environ.get('PORT') or defaults.PORT}/webhooks/zendesk"
 
 
 def default_secret() -> str:
-    configured = [s.strip() for s in os.environ.get("ZENDESK_WEBHOOK_SECRET", "").split(",") if s.strip()]
+    configured = parse_secret_list(os.environ.get("ZENDESK_WEBHOOK_SECRET"))
     return configured[0] if configured else LOCAL_DEV_SECRET
 
 

@@ -3,32 +3,33 @@
 from __future__ import annotations
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.metrics import queue_registry
+from app.infra.metrics import queue_registry
+from app.web.services import services
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
-def readyz():
-    services = current_app.extensions["escalator"]
+def readyz() -> Response:
+    running = services()
     try:
-        services.redis.ping()
+        running.redis.ping()
     except redis.RedisError as error:
         response = jsonify({"status": "unavailable", "redis": f"unreachable ({type(error).__name__})"})
         response.status_code = 503
         return response
-    return jsonify({"status": "ready", "redis": "ok", "dry_run": services.settings.dry_run})
+    return jsonify({"status": "ready", "redis": "ok", "dry_run": running.settings.dry_run})
 
 
 @bp.get("/metrics")
-def metrics():
-    queue = current_app.extensions["escalator"].queue
+def metrics() -> Response:
+    queue = services().queue
     return Response(generate_latest(queue_registry(queue)), mimetype=CONTENT_TYPE_LATEST)

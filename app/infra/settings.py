@@ -10,15 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app import defaults
 from app.policy.config import default_policy_path
 
-DEFAULT_PORT = 8000
-DEFAULT_QUEUE = "escalator"
-DEFAULT_SIGNATURE_TOLERANCE_SECONDS = 300
-DEFAULT_MAX_BODY_BYTES = 256 * 1024  # Zendesk's own limit for trigger webhook payloads
-DEFAULT_RETRY_AFTER_SECONDS = 30  # Zendesk redelivers 503s only when Retry-After < 60 s
-DEFAULT_EVENT_SEEN_TTL_SECONDS = 7 * 24 * 3600
-DEFAULT_ZENDESK_REQUESTS_PER_MINUTE = 80  # under the 100/min Update Ticket limit
 # The fixed secret Zendesk signs test deliveries with before a webhook exists.
 ZENDESK_TEST_SECRET = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 # What `escalator serve` accepts when no secret is configured, and `escalator replay` signs with.
@@ -41,9 +35,8 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     redis_url: str | None = None  # None: embedded in-memory Redis (escalator serve only)
-    port: int = DEFAULT_PORT
-    web_concurrency: int = 2
-    queue_name: str = DEFAULT_QUEUE
+    port: int = defaults.PORT
+    queue_name: str = defaults.QUEUE_NAME
     zendesk_subdomain: str | None = None
     zendesk_base_url: str | None = None
     zendesk_oauth_token: str | None = field(default=None, repr=False)
@@ -51,11 +44,10 @@ class Settings:
     zendesk_api_token: str | None = field(default=None, repr=False)
     webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
     allow_test_secret: bool = False
-    signature_tolerance_seconds: int = DEFAULT_SIGNATURE_TOLERANCE_SECONDS
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    retry_after_seconds: int = DEFAULT_RETRY_AFTER_SECONDS
-    event_seen_ttl_seconds: int = DEFAULT_EVENT_SEEN_TTL_SECONDS
-    zendesk_requests_per_minute: int = DEFAULT_ZENDESK_REQUESTS_PER_MINUTE
+    signature_tolerance_seconds: int = defaults.SIGNATURE_TOLERANCE_SECONDS
+    max_body_bytes: int = defaults.MAX_BODY_BYTES
+    event_seen_ttl_seconds: int = defaults.EVENT_SEEN_TTL_SECONDS
+    zendesk_requests_per_minute: int = defaults.ZENDESK_REQUESTS_PER_MINUTE
     policy_path: Path = field(default_factory=default_policy_path)
     # GET /jobs/<id> shows where a webhook's job is; on for `escalator serve`, off when deployed.
     expose_job_status: bool = False
@@ -122,7 +114,7 @@ class Settings:
         if subdomain and not subdomain.replace("-", "").isalnum():
             problems.append("ZENDESK_SUBDOMAIN must be the bare subdomain, e.g. 'acme' for acme.zendesk.com")
 
-        secrets = tuple(s.strip() for s in (reader.text("ZENDESK_WEBHOOK_SECRET") or "").split(",") if s.strip())
+        secrets = parse_secret_list(reader.text("ZENDESK_WEBHOOK_SECRET"))
         allow_test_secret = reader.flag("ESCALATOR_ALLOW_TEST_SECRET")
         if require_secret and not (secrets or allow_test_secret):
             problems.append(MISSING_SECRET)
@@ -136,9 +128,8 @@ class Settings:
 
         settings = cls(
             redis_url=redis_url,
-            port=reader.integer("PORT", DEFAULT_PORT, 1, 65535),
-            web_concurrency=reader.integer("WEB_CONCURRENCY", 2, 1, 64),
-            queue_name=reader.text("ESCALATOR_QUEUE") or DEFAULT_QUEUE,
+            port=reader.integer("PORT", defaults.PORT, 1, 65535),
+            queue_name=reader.text("ESCALATOR_QUEUE") or defaults.QUEUE_NAME,
             zendesk_subdomain=subdomain,
             zendesk_base_url=base_url,
             zendesk_oauth_token=oauth,
@@ -147,14 +138,14 @@ class Settings:
             webhook_secrets=secrets,
             allow_test_secret=allow_test_secret,
             signature_tolerance_seconds=reader.integer(
-                "ESCALATOR_SIGNATURE_TOLERANCE_SECONDS", DEFAULT_SIGNATURE_TOLERANCE_SECONDS, 1, 86400
+                "ESCALATOR_SIGNATURE_TOLERANCE_SECONDS", defaults.SIGNATURE_TOLERANCE_SECONDS, 1, 86400
             ),
-            max_body_bytes=reader.integer("ESCALATOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1024, 10 * 1024 * 1024),
+            max_body_bytes=reader.integer("ESCALATOR_MAX_BODY_BYTES", defaults.MAX_BODY_BYTES, 1024, 10 * 1024 * 1024),
             event_seen_ttl_seconds=reader.integer(
-                "ESCALATOR_EVENT_SEEN_TTL_SECONDS", DEFAULT_EVENT_SEEN_TTL_SECONDS, 60, 90 * 86400
+                "ESCALATOR_EVENT_SEEN_TTL_SECONDS", defaults.EVENT_SEEN_TTL_SECONDS, 60, 90 * 86400
             ),
             zendesk_requests_per_minute=reader.integer(
-                "ZENDESK_REQUESTS_PER_MINUTE", DEFAULT_ZENDESK_REQUESTS_PER_MINUTE, 1, 2500
+                "ZENDESK_REQUESTS_PER_MINUTE", defaults.ZENDESK_REQUESTS_PER_MINUTE, 1, 2500
             ),
             policy_path=policy_path,
             expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
@@ -162,6 +153,11 @@ class Settings:
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+def parse_secret_list(text: str | None) -> tuple[str, ...]:
+    """`old,new` -> ("old", "new"): ZENDESK_WEBHOOK_SECRET holds two secrets during a rotation."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
 class _Reader:

@@ -15,21 +15,18 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-from app.queueing import KEY_PREFIX
-
-JOB_RESULTS_KEY = KEY_PREFIX + "metrics:job-results"
-WEBHOOK_OUTCOMES_KEY = KEY_PREFIX + "metrics:webhook-outcomes"
+from app.redis_keys import METRICS_JOB_RESULTS, METRICS_WEBHOOK_OUTCOMES
 
 
 def record_webhook_outcome(connection: redis.Redis, outcome: str) -> None:
     """Count one answered webhook; best effort, a metric never fails a request."""
     with contextlib.suppress(redis.RedisError):
-        connection.hincrby(WEBHOOK_OUTCOMES_KEY, outcome, 1)
+        connection.hincrby(METRICS_WEBHOOK_OUTCOMES, outcome, 1)
 
 
 def record_job_result(connection: redis.Redis, status: str) -> None:
     """Count one finished job by its result ("updated", "noop", "rescheduled:...", "failed")."""
-    connection.hincrby(JOB_RESULTS_KEY, status, 1)
+    connection.hincrby(METRICS_JOB_RESULTS, status, 1)
 
 
 class QueueCollector:
@@ -42,8 +39,8 @@ class QueueCollector:
         up = GaugeMetricFamily("escalator_redis_up", "1 when Redis answered this scrape")
         try:
             states = self._job_states()
-            results = self.queue.connection.hgetall(JOB_RESULTS_KEY)
-            outcomes = self.queue.connection.hgetall(WEBHOOK_OUTCOMES_KEY)
+            results = _counts(self.queue.connection, METRICS_JOB_RESULTS)
+            outcomes = _counts(self.queue.connection, METRICS_WEBHOOK_OUTCOMES)
         except redis.RedisError:
             up.add_metric([], 0)
             yield up
@@ -71,6 +68,11 @@ class QueueCollector:
             "finished": FinishedJobRegistry(queue=queue).count,
             "failed": FailedJobRegistry(queue=queue).count,
         }
+
+
+def _counts(connection: redis.Redis, key: str) -> dict[bytes, bytes]:
+    counts: dict[bytes, bytes] = connection.hgetall(key)  # type: ignore[assignment]  # sync client
+    return counts
 
 
 def _counter(name: str, documentation: str, label: str, counts: dict[bytes, bytes]) -> CounterMetricFamily:

@@ -6,35 +6,35 @@ import sys
 
 import click
 
-from app.commands.classify import classify
-from app.settings import SettingsError
+from app.cli.classify import classify
+from app.infra.settings import Settings, SettingsError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main():
+def main() -> None:
     """Enforce a support team's urgency policy inside Zendesk."""
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=int, default=None, help="Port to listen on  [default: $PORT or 8000]")
-def serve(host: str, port: int | None):
+def serve(host: str, port: int | None) -> None:
     """Run the web app and a worker in one process.
 
     With no REDIS_URL it uses an in-memory Redis; with no Zendesk credentials it runs in dry-run
     mode and logs the requests it would send. With no ZENDESK_WEBHOOK_SECRET it accepts webhooks
     signed with a local development secret, which `escalator replay` uses by default.
     """
-    from app.embedded import run_embedded
+    from app.cli.serve import run_embedded
 
     settings = _settings_or_exit()
     run_embedded(settings, host=host, port=port or settings.port)
 
 
 @main.command()
-def worker():
+def worker() -> None:
     """Run the RQ worker (needs REDIS_URL): scheduler on, JSON jobs, clean SIGTERM on Heroku."""
-    from app.worker_process import run_worker
+    from workers.process import run_worker
 
     settings = _settings_or_exit(require_redis=True)
     run_worker(settings)
@@ -62,7 +62,7 @@ def worker():
     help="Seconds to wait for each job to finish; also prints the job's status and result "
     "(needs a service that shows job status, as escalator serve does).",
 )
-def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh_id: bool, wait_seconds: float):
+def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh_id: bool, wait_seconds: float) -> None:
     """Sign webhook PAYLOADS as Zendesk does and POST them to a running service.
 
     Each PAYLOAD is a JSON file, or the name of a shipped sample (see app/samples/), e.g.
@@ -70,19 +70,17 @@ def replay(payloads: tuple[str, ...], url: str | None, secret: str | None, fresh
     status and the service's answer (with --wait, then the job's). Exits 1 when any payload was
     not accepted.
     """
-    from app.replay import replay_files
+    from app.cli.replay import replay_files
 
     sys.exit(
         replay_files(payloads, url=url, secret=secret, fresh_id=fresh_id, wait_seconds=wait_seconds, echo=click.echo)
     )
 
 
-def _settings_or_exit(**requirements):
+def _settings_or_exit(*, require_redis: bool = False) -> Settings:
     """Settings from the environment; on error, the one message listing every problem, exit 2."""
-    from app.settings import Settings
-
     try:
-        return Settings.from_env(**requirements)
+        return Settings.from_env(require_redis=require_redis)
     except SettingsError as error:
         click.echo(f"escalator: {error}", err=True)
         sys.exit(2)

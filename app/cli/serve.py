@@ -12,19 +12,19 @@ import threading
 import time
 from dataclasses import replace
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
-from app import create_app
-from app.logs import configure_logging
-from app.queueing import connect, embedded_redis, make_queue
-from app.settings import LOCAL_DEV_SECRET, Settings
+from app import defaults
+from app.infra.logs import configure_logging
+from app.infra.queueing import connect, embedded_redis, make_queue
+from app.infra.settings import LOCAL_DEV_SECRET, Settings
+from app.web.factory import create_app
+from workers import process
 
 log = logging.getLogger("escalator.serve")
-
-SCHEDULER_INTERVAL_SECONDS = 1
 
 
 def run_embedded(settings: Settings, *, host: str, port: int) -> None:
@@ -39,6 +39,7 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
     queue = make_queue(connection, settings.queue_name)
     app = create_app(settings, redis_connection=connection)
+    process.install(process.WorkerContext.build(settings, connection))
 
     server = make_server(host, port, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
@@ -59,9 +60,9 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
         server.shutdown()
 
 
-def _move_scheduled_jobs(queue) -> None:
+def _move_scheduled_jobs(queue: Queue) -> None:
     scheduler = RQScheduler([queue], connection=queue.connection, serializer=JSONSerializer)
     while True:
         scheduler.acquire_locks()
         scheduler.enqueue_scheduled_jobs()
-        time.sleep(SCHEDULER_INTERVAL_SECONDS)
+        time.sleep(defaults.EMBEDDED_SCHEDULER_INTERVAL_SECONDS)

@@ -1,38 +1,29 @@
-"""Build the Flask app: settings injected (tests never monkeypatch), queue attached once."""
+"""`create_app(settings=None)`: settings injected (tests never monkeypatch), the queue attached once.
+
+`gunicorn 'app.web.factory:create_app()'` (the Procfile) reads settings from the environment.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis
 from flask import Flask
-from rq import Queue
 
-from app import health, jobs_view
-from app.logs import configure_logging
-from app.queueing import connect, make_queue
-from app.settings import MISSING_REDIS, MISSING_SECRET, Settings, SettingsError
+from app.infra.logs import configure_logging
+from app.infra.queueing import connect, make_queue
+from app.infra.settings import MISSING_REDIS, MISSING_SECRET, Settings, SettingsError
+from app.timestamps import utc_now
+from app.web import health, jobs_view
+from app.web.services import Services
 from app.webhooks import blueprint as webhooks
 
 log = logging.getLogger("escalator.app")
 
 
-@dataclass(frozen=True)
-class Services:
-    settings: Settings
-    redis: redis.Redis
-    queue: Queue
-    clock: Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def build_app(
+def create_app(
     settings: Settings | None = None,
     *,
     redis_connection: redis.Redis | None = None,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NoReturn
 
 import click
 
 from app.policy import Policy, PolicyError, decide, load_policy
 from app.policy.model import COMMENT, CREATED, PRIORITIES, Decision, TicketText
+from app.timestamps import parse_time
 
 EVENTS = (CREATED, COMMENT)
 
@@ -124,7 +125,7 @@ def _parse(line: str) -> dict[str, Any]:
     return item
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise InputError(f"{name} is not valid JSON")
 
 
@@ -137,6 +138,7 @@ def _finite_float(text: str) -> float:
 
 def ticket_from_item(item: dict[str, Any], policy: Policy) -> TicketText:
     event = _choice(item, "event", EVENTS, required=True)
+    assert event is not None  # required
     return TicketText(
         event=event,
         subject=_text(item, "subject", required=False),
@@ -185,12 +187,9 @@ def _time(item: dict[str, Any], key: str) -> datetime:
             else f"{key}: must be a string, got {_json_type(value)}"
         )
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_time(value)
     except ValueError:
-        raise InputError(f"{key}: {value!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise InputError(f"{key}: {value!r} has no offset; add Z or +HH:MM")
-    return moment
+        raise InputError(f"{key}: {value!r} is not an ISO 8601 time with an offset; add Z or +HH:MM") from None
 
 
 def _json_type(value: Any) -> str:

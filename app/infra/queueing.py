@@ -6,21 +6,20 @@ JSON serializer so Redis holds no pickles and jobs take plain ids and strings.
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from app import defaults
+
 JOB_FUNCTION = "workers.jobs.apply_ticket_event"
-JOB_TIMEOUT_SECONDS = 25  # inside Heroku's 30 s SIGTERM-to-SIGKILL window
-RESULT_TTL_SECONDS = 24 * 3600
-# A failed job stays in the failed registry (for `rq requeue`) for a month, not RQ's default year.
-FAILURE_TTL_SECONDS = 30 * 24 * 3600
-KEY_PREFIX = "escalator:"
 
 
 def connect(url: str) -> redis.Redis:
     """A Redis client for `url`; Heroku's `rediss://` uses a self-signed certificate."""
-    options: dict = {"socket_connect_timeout": 2, "socket_timeout": 5, "health_check_interval": 30}
+    options: dict[str, Any] = {"socket_connect_timeout": 2, "socket_timeout": 5, "health_check_interval": 30}
     if url.startswith("rediss://"):
         options["ssl_cert_reqs"] = None
     return redis.Redis.from_url(url, **options)
@@ -37,10 +36,11 @@ def make_queue(connection: redis.Redis, name: str) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
-def job_options() -> dict:
-    """Options every ticket job gets, on first enqueue and on every reschedule."""
+def job_options() -> dict[str, int]:
+    """Options every ticket job gets, on first enqueue and on every reschedule (as `Queue.enqueue`
+    and `enqueue_in` name them; `enqueue_call` calls the job timeout `timeout`)."""
     return {
-        "job_timeout": JOB_TIMEOUT_SECONDS,
-        "result_ttl": RESULT_TTL_SECONDS,
-        "failure_ttl": FAILURE_TTL_SECONDS,
+        "job_timeout": defaults.JOB_TIMEOUT_SECONDS,
+        "result_ttl": defaults.RESULT_TTL_SECONDS,
+        "failure_ttl": defaults.FAILURE_TTL_SECONDS,
     }

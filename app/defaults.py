@@ -1,0 +1,54 @@
+"""Every default in one place: ports, limits, timeouts, TTLs and retry budgets.
+
+Settings (`app.infra.settings`) may override some of these from the environment; the rest are
+fixed facts of the design. Where one number follows from another, the relation is written here in
+code, not restated in a comment.
+"""
+
+from __future__ import annotations
+
+# --- web ---------------------------------------------------------------------------------------
+PORT = 8000
+QUEUE_NAME = "escalator"
+SIGNATURE_TOLERANCE_SECONDS = 300
+MAX_BODY_BYTES = 256 * 1024  # Zendesk's own limit for trigger webhook payloads
+# What the endpoint asks Zendesk to wait before redelivering a webhook it answered 503 (Redis
+# down): Zendesk redelivers a 503 only when Retry-After is under 60 s.
+WEBHOOK_RETRY_AFTER_SECONDS = 30
+EVENT_SEEN_TTL_SECONDS = 7 * 24 * 3600
+
+# --- jobs --------------------------------------------------------------------------------------
+JOB_TIMEOUT_SECONDS = 25  # inside Heroku's 30 s SIGTERM-to-SIGKILL window
+RESULT_TTL_SECONDS = 24 * 3600
+# A failed job stays in the failed registry (for `rq requeue`) for a month, not RQ's default year.
+FAILURE_TTL_SECONDS = 30 * 24 * 3600
+
+# --- worker ------------------------------------------------------------------------------------
+# A ticket's lock outlives the longest job that may hold it, so a killed job's lock expires soon
+# after, and never while a living job still works on the ticket.
+TICKET_LOCK_TIMEOUT_SECONDS = JOB_TIMEOUT_SECONDS + 5
+TICKET_LOCK_WAIT_SECONDS = 5  # then the job is rescheduled instead of holding a worker
+MAX_CONFLICT_RETRIES = 3  # 409s met in one job before it is rescheduled
+INTEGRATION_USER_TTL_SECONDS = 24 * 3600  # how long our own user id (GET /users/me) is cached
+
+# Rate limits, throttling, busy tickets and deploys only delay a job; they may do so for this long
+# after its first reschedule (a storm can throttle one job hundreds of times), then it fails.
+MAX_DELAY_SECONDS = 24 * 3600
+MAX_OUTAGE_ATTEMPTS = 5  # tries against a failing Zendesk (5xx, timeouts, conflicts) before failing
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+RESCHEDULE_JITTER_SECONDS = 1.0
+BUSY_DELAY_SECONDS = 2.0
+INTERRUPTED_DELAY_SECONDS = 5.0  # after a deploy's shutdown or a job timeout: the next worker picks it up
+
+# --- Zendesk API -------------------------------------------------------------------------------
+ZENDESK_REQUESTS_PER_MINUTE = 80  # shared by all workers, under the 100/min Update Ticket limit
+ZENDESK_CONNECT_TIMEOUT_SECONDS = 3.05  # just over a multiple of 3 s, the TCP retransmission window
+ZENDESK_READ_TIMEOUT_SECONDS = 10.0
+# How long to wait after a 429 that carries no usable Retry-After header.
+ZENDESK_RATE_LIMIT_FALLBACK_SECONDS = 60.0
+TOKEN_WAIT_MAX_SECONDS = 1.0  # a job sleeps this long at most for a token; longer waits reschedule it
+TOKEN_WAIT_MAX_SLEEPS = 3
+
+# --- escalator serve ---------------------------------------------------------------------------
+EMBEDDED_SCHEDULER_INTERVAL_SECONDS = 1

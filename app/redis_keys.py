@@ -1,0 +1,32 @@
+"""Every Redis key escalator writes (RQ's own keys are RQ's). One prefix, so an operator can list them."""
+
+from __future__ import annotations
+
+PREFIX = "escalator:"
+
+# Intake: an event id seen by the webhook endpoint, written with its job (app.webhooks.intake).
+WEBHOOK_SEEN = PREFIX + "webhook-seen:{job_id}"
+
+# Worker: a ticket creation or comment applied (workers.apply), and the lock held while applying.
+DONE = PREFIX + "done:{work_id}"
+TICKET_LOCK = PREFIX + "lock:ticket:{ticket_id}"
+INTEGRATION_USER_ID = PREFIX + "zendesk:integration_user_id"
+
+# The token bucket in front of every Zendesk request (workers.rate_limit).
+ZENDESK_TOKENS = PREFIX + "zendesk:tokens"
+
+# Counters read by GET /metrics (app.infra.metrics).
+METRICS_JOB_RESULTS = PREFIX + "metrics:job-results"
+METRICS_WEBHOOK_OUTCOMES = PREFIX + "metrics:webhook-outcomes"
+
+
+def webhook_seen(job_id: str) -> str:
+    return WEBHOOK_SEEN.format(job_id=job_id)
+
+
+def done(work_id: str) -> str:
+    return DONE.format(work_id=work_id)
+
+
+def ticket_lock(ticket_id: int) -> str:
+    return TICKET_LOCK.format(ticket_id=ticket_id)

@@ -1,0 +1,93 @@
+"""Plan what to write to a ticket: an event, its comment and the ticket in; a decision and the
+request bodies out. Pure: the worker fetches what a plan needs, writes what it says, and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.policy import Policy
+from app.policy import decide as policy_decide
+from app.policy.model import COMMENT, CREATED, Decision, TicketText
+from app.ticket_event import Comment, TicketEvent
+from app.timestamps import parse_time
+from app.zendesk.ticket_state import TicketState
+from app.zendesk.ticket_update import build_ticket_update, public_reply_update, writes_custom_fields
+
+Decide = Callable[[TicketText, Policy], Decision]
+
+
+@dataclass(frozen=True)
+class Plan:
+    decision: Decision
+    # The PUT body; None when the ticket already has everything the decision sets (no call, no note).
+    update: dict[str, Any] | None
+    # The update writes custom fields, but the ticket it was planned on did not show them (a
+    # webhook snapshot): read the ticket and plan again, so a field is never lowered or rewritten
+    # (with a note) to the value it already has.
+    needs_full_ticket: bool
+
+
+def plan_update(
+    event: TicketEvent,
+    comment: Comment | None,
+    ticket: TicketState,
+    policy: Policy,
+    decide: Decide = policy_decide,
+) -> Plan:
+    """The decision for `event` (with `comment`, when it is a comment) on `ticket`, and its PUT."""
+    tags, names = policy.tags, policy.categories.names
+    known_category = ticket.known_category(tags.category_prefix, names)
+    decision = decide(ticket_text(event, comment, ticket, known_category), policy)
+    category_tags = tuple(tags.category_prefix + name for name in names)
+    update = build_ticket_update(decision, ticket, policy.zendesk, category_tags)
+    return Plan(
+        decision=decision,
+        update=update,
+        needs_full_ticket=ticket.custom_fields is None and writes_custom_fields(update),
+    )
+
+
+def plan_public_reply(decision: Decision, ticket: TicketState, policy: Policy) -> dict[str, Any] | None:
+    """The PUT with the decision's after-hours public reply, or None when none is owed.
+
+    Owed when the decision has reply text and the ticket, as last known, has the next-business-day
+    tag but not the reply-sent tag. The reply and that tag go in one safe update, so the tag is
+    the proof the reply landed and no retry sends it twice (docs/worker.md, "Public reply").
+    """
+    tags = policy.tags
+    owed = tags.next_business_day in ticket.tags and tags.public_reply_sent not in ticket.tags
+    if not (decision.public_reply and owed):
+        return None
+    return public_reply_update(decision.public_reply, tags.public_reply_sent, ticket.updated_at)
+
+
+def ticket_text(
+    event: TicketEvent, comment: Comment | None, ticket: TicketState, known_category: str | None
+) -> TicketText:
+    """What the policy reads: subject and description of a new ticket, else the comment's body."""
+    if event.kind == CREATED:
+        return TicketText(
+            event=CREATED,
+            subject=ticket.subject,
+            body=ticket.description,
+            received_at=parse_time(ticket.created_at or event.occurred_at),
+            current_priority=ticket.priority,
+            known_category=known_category,
+        )
+    if comment is None:
+        raise ValueError(f"a {event.kind} event needs its comment to be planned")
+    body, is_html = comment["body"], False
+    if not body and comment["html_body"]:
+        body, is_html = comment["html_body"], True
+    return TicketText(
+        event=COMMENT,
+        subject=ticket.subject,
+        body=body,
+        body_is_html=is_html,
+        received_at=parse_time(comment["created_at"] or event.occurred_at),
+        current_priority=ticket.priority,
+        known_category=known_category,
+    )

@@ -1,0 +1,81 @@
+"""The worker process: its collaborators, built once, and `escalator worker` (the Procfile's worker).
+
+`WorkerContext` holds what every job uses: settings, the policy, the Zendesk client (or its
+dry-run stand-in) behind the shared rate limiter, and the applier made of them. `run_worker` builds
+it before RQ forks its work horses, which inherit it; a job run by a plain `rq worker` builds it on
+first use from the environment. Tests install their own with `install`.
+
+The `rq` command would ignore the TLS options Heroku's self-signed `rediss://` needs, so the
+connection is built by `app.infra.queueing.connect`. HerokuWorker turns the dyno's SIGTERM into a
+clean stop of the running job, inside the 30 s shutdown window.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import redis
+from rq.serializers import JSONSerializer
+from rq.worker import HerokuWorker
+
+from app.infra.logs import configure_logging
+from app.infra.queueing import connect, make_queue
+from app.infra.settings import MISSING_REDIS, Settings, SettingsError
+from app.policy import Policy, load_policy
+from app.zendesk import ZendeskApi, make_zendesk
+from workers.apply import TicketEventApplier
+from workers.rate_limit import TokenBucket
+
+log = logging.getLogger("escalator.worker")
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    settings: Settings
+    policy: Policy
+    zendesk: ZendeskApi
+    applier: TicketEventApplier
+
+    @classmethod
+    def build(cls, settings: Settings, connection: redis.Redis) -> WorkerContext:
+        policy = load_policy(settings.policy_path)
+        bucket = TokenBucket(connection, settings.zendesk_requests_per_minute)
+        zendesk = make_zendesk(settings, throttle=bucket.acquire)
+        applier = TicketEventApplier(zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds)
+        return cls(settings=settings, policy=policy, zendesk=zendesk, applier=applier)
+
+
+_context: WorkerContext | None = None
+
+
+def install(context: WorkerContext | None) -> None:
+    """Make `context` the one this process's jobs use (None: build it again on next use)."""
+    global _context
+    _context = context
+
+
+def context(connection: redis.Redis) -> WorkerContext:
+    """This process's context; built from the environment on first use (a plain `rq worker`)."""
+    if _context is None:
+        install(WorkerContext.build(Settings.from_env(), connection))
+    assert _context is not None
+    return _context
+
+
+def run_worker(settings: Settings, *, burst: bool = False) -> bool:
+    configure_logging()
+    if not settings.redis_url:
+        raise SettingsError([MISSING_REDIS])
+    log.info("worker.started %s", " ".join(f"{k}={v}" for k, v in settings.describe().items()))
+    if settings.dry_run:
+        log.warning(
+            "worker.dry-run no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "
+            "ZENDESK_OAUTH_TOKEN or ZENDESK_EMAIL + ZENDESK_API_TOKEN): updates are logged, not sent"
+        )
+    connection = connect(settings.redis_url)
+    install(WorkerContext.build(settings, connection))
+    worker = HerokuWorker(
+        [make_queue(connection, settings.queue_name)], connection=connection, serializer=JSONSerializer
+    )
+    return bool(worker.work(with_scheduler=True, burst=burst, logging_level="INFO"))
