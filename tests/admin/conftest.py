@@ -31,6 +31,7 @@ def fake(rsps) -> FakeZendesk:
     account = FakeZendesk(today=TODAY).register(rsps)
     yield account
     assert account.unexpected == [], f"requests to endpoints Zendesk does not have: {account.unexpected}"
+    assert account.violations == [], f"requests their API reference does not document: {account.violations}"
 
 
 class Echo(list):

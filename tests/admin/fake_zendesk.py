@@ -6,15 +6,14 @@ Every write is checked before it changes anything, and refused the way Zendesk r
   schema does not declare; SLA policies against `SLAPolicyObject` (the file declares no request
   body for Create SLA Policy, so its object schema stands in), plus the policy-metric values the
   SLA Policies reference lists.
-- webhooks: the "JSON format" table of https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/
-  (mandatory name, endpoint, http_method, request_format, status; event subscriptions need POST
-  and json; `["conditional_ticket_events"]` alone connects to triggers; "You can't change an
-  existing webhook's connection method", creating-and-monitoring-webhooks).
-- schedules: https://developer.zendesk.com/api-reference/ticketing/ticket-management/schedules/
-  (name and time_zone mandatory, a name from GET /api/v2/time_zones; intervals writable only
-  through the workweek endpoint, in minutes since Sunday 00:00, not spanning calendar days;
-  holidays with ISO dates from two years back to two years ahead). A new schedule starts with
-  Mon-Fri 09:00-17:00, as the documented Create Schedule response shows.
+- webhooks, schedules, time zones (not in the OpenAPI file): every request, parameters and body,
+  against the shapes their references document (`documented_apis.py`); a violation answers 400
+  and is recorded in `violations`. On top, what those references say in prose: event
+  subscriptions need POST and json; `["conditional_ticket_events"]` alone connects to triggers;
+  "You can't change an existing webhook's connection method" (creating-and-monitoring-webhooks);
+  a time_zone is a name from GET /api/v2/time_zones; an interval can't span calendar days;
+  holidays lie within two years of today. A new schedule starts with Mon-Fri 09:00-17:00, as the
+  documented Create Schedule response shows.
 
 Requests to any other path answer 404 InvalidEndpoint and are recorded in `unexpected`.
 """
@@ -32,7 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 import responses
 
-from tests.openapi import undeclared_properties, validate_component, validate_request
+from tests.admin.documented_apis import documented_operation, documented_violations
+from tests.openapi import undeclared_properties, validate_request
 from tests.zendesk.factories import BASE_URL
 
 ADMIN = {"id": 900001, "name": "Ann Admin", "role": "admin", "email": "ann@acme.test"}
@@ -99,6 +99,7 @@ class FakeZendesk:
     sla_policies: dict[int, dict] = field(default_factory=dict)
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
     # "METHOD /path" -> answers given (in order) before the account handles that request
     interrupt: dict[str, list[tuple[int, dict[str, str], Any]]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(5001))
@@ -120,6 +121,12 @@ class FakeZendesk:
             return status, {"Content-Type": "application/json", **headers}, json.dumps(answer)
         if request.method != "GET":
             self.writes.append((request.method, url.path, body))
+        if documented_operation(request.method, url.path):
+            problems = documented_violations(request.method, url.path, query, body)
+            if problems:
+                self.violations.extend(problems)
+                answer = {"errors": [{"code": "InvalidInput", "title": problem} for problem in problems]}
+                return 400, {"Content-Type": "application/json"}, json.dumps(answer)
         try:
             status, answer = self._route(request.method, url.path, query, body)
         except Refused as refused:
@@ -197,25 +204,15 @@ class FakeZendesk:
     # --- webhooks (Webhooks API reference) -------------------------------------------------------
 
     def _check_webhook(self, body: Any) -> dict:
-        if not isinstance(body, dict) or not isinstance(body.get("webhook"), dict):
-            raise Refused(400, {"errors": [{"code": "InvalidInput", "title": "webhook object required"}]})
-        hook = body["webhook"]
-        unknown = set(hook) - WEBHOOK_KEYS
-        if unknown:
-            raise Refused(400, {"errors": [{"code": "InvalidInput", "title": f"unknown {sorted(unknown)}"}]})
-        for key in WEBHOOK_MANDATORY:
-            if not hook.get(key):
-                raise Refused(400, {"errors": [{"code": "InvalidInput", "title": f"{key} is required"}]})
-        assert hook["status"] in ("active", "inactive")
-        assert hook["http_method"] in ("GET", "POST", "PUT", "PATCH", "DELETE")
-        assert hook["request_format"] in ("json", "xml", "form_encoded")
+        hook = body["webhook"]  # its shape is checked against the reference before any handler
         subscriptions = hook.get("subscriptions") or []
         if "conditional_ticket_events" in subscriptions:
-            assert subscriptions == ["conditional_ticket_events"], "conditional_ticket_events must be alone"
-        else:
-            assert all(s.startswith("zen:event-type:") for s in subscriptions), subscriptions
-            assert hook["http_method"] == "POST" and hook["request_format"] == "json"
-        assert hook["endpoint"].startswith(("https://", "http://localhost", "http://127.0.0.1"))
+            if subscriptions != ["conditional_ticket_events"]:
+                raise invalid("subscriptions", "conditional_ticket_events must be the only subscription")
+        elif not all(s.startswith("zen:event-type:") for s in subscriptions):
+            raise invalid("subscriptions", f"unknown subscriptions {subscriptions}")
+        elif hook["http_method"] != "POST" or hook["request_format"] != "json":
+            raise invalid("http_method", "event subscriptions need POST and json")
         return hook
 
     def add_webhook(self, **values) -> dict:
@@ -350,12 +347,7 @@ class FakeZendesk:
             raise Refused(self.schedules_status, {"error": {"title": "Forbidden", "message": "You do not have access"}})
 
     def _check_schedule(self, body: Any) -> dict:
-        schedule = (body or {}).get("schedule")
-        if not isinstance(schedule, dict) or set(schedule) - {"name", "time_zone"}:
-            raise invalid("schedule", "only name and time_zone are writable here (intervals: the workweek endpoint)")
-        for key in ("name", "time_zone"):
-            if not schedule.get(key):
-                raise invalid(key, f"{key} is required")
+        schedule = body["schedule"]
         if schedule["time_zone"] not in {zone["name"] for zone in TIME_ZONES}:
             raise invalid("time_zone", f"{schedule['time_zone']} is not a time zone name from /api/v2/time_zones")
         return schedule
@@ -387,14 +379,10 @@ class FakeZendesk:
 
     def _update_workweek(self, schedule_id, query, body):
         existing = self._existing(self.schedules, int(schedule_id))
-        intervals = ((body or {}).get("workweek") or {}).get("intervals")
-        if not isinstance(intervals, list) or set(body["workweek"]) != {"intervals"}:
-            raise invalid("workweek", "intervals required")
+        intervals = body["workweek"]["intervals"]
         for interval in intervals:
-            start, end = interval.get("start_time"), interval.get("end_time")
-            if set(interval) != {"start_time", "end_time"} or not all(isinstance(v, int) for v in (start, end)):
-                raise invalid("intervals", "start_time and end_time are integers")
-            if not 0 <= start < end <= 10080 or start // 1440 != (end - 1) // 1440:
+            start, end = interval["start_time"], interval["end_time"]
+            if not start < end or start // 1440 != (end - 1) // 1440:
                 raise invalid("intervals", f"{interval} spans calendar days or leaves the week")
         existing["intervals"] = intervals
         return 200, {"workweek": {"intervals": intervals}}
@@ -410,9 +398,7 @@ class FakeZendesk:
 
     def _create_holiday(self, schedule_id, query, body):
         self._existing(self.schedules, int(schedule_id))
-        holiday = (body or {}).get("holiday")
-        if not isinstance(holiday, dict) or set(holiday) != {"name", "start_date", "end_date"}:
-            raise invalid("holiday", "name, start_date and end_date are required")
+        holiday = body["holiday"]
         start, end = date.fromisoformat(holiday["start_date"]), date.fromisoformat(holiday["end_date"])
         if start > end:
             raise invalid("end_date", "must not be before start_date")
@@ -442,11 +428,10 @@ class FakeZendesk:
             raise Refused(404, {"error": "InvalidEndpoint", "description": "Not found"})
 
     def _check_sla(self, body: Any) -> dict:
-        policy = (body or {}).get("sla_policy")
-        try:
-            validate_component("SLAPolicyObject", policy)
-        except jsonschema.ValidationError as error:
-            raise invalid("sla_policy", error.message) from None
+        policy = body["sla_policy"]  # checked against SLAPolicyObject before any handler
+        for key in ("title", "filter"):
+            if not policy.get(key):
+                raise invalid(key, f"{key} is required")
         rows = set()
         for metric in policy.get("policy_metrics", []):
             if metric["priority"] not in SLA_PRIORITIES or metric["metric"] not in SLA_METRICS:
