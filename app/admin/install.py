@@ -112,7 +112,8 @@ def _report_secret(
     else:
         echo(f"{SECRET_VARIABLE}={secret}")
     echo(
-        "Set it where the service runs (Heroku: heroku config:set ...), comma-separated after the old one during a change."
+        f"Set it where the service runs (Heroku: heroku config:set {SECRET_VARIABLE}=...); to replace another "
+        "secret without dropping webhooks, set old,new until the old one is gone."
     )
     return 0
 
