@@ -52,3 +52,13 @@ TOKEN_WAIT_MAX_SLEEPS = 3
 
 # --- escalator serve ---------------------------------------------------------------------------
 EMBEDDED_SCHEDULER_INTERVAL_SECONDS = 1
+
+# --- admin commands (escalator zendesk install / doctor / uninstall) -----------------------------
+ADMIN_PAGE_SIZE = 100  # Zendesk's cursor pages hold at most 100 records
+# An interactive command waits out a 429 (Zendesk's Retry-After, at most this long each time) ...
+ADMIN_RATE_LIMIT_MAX_WAIT_SECONDS = 60.0
+ADMIN_RATE_LIMIT_MAX_WAITS = 5  # ... this many times in a row, then gives up and says so
+DOCTOR_HTTP_TIMEOUT_SECONDS = 5.0  # GET <url>/healthz
+# Doctor fails the queue check when the oldest waiting job has waited longer than this: workers
+# that keep up take seconds, and rate-limit delays wait in the scheduled registry, not the queue.
+DOCTOR_QUEUE_MAX_WAIT_SECONDS = 300

@@ -115,3 +115,15 @@ def undeclared_properties(method: str, path: str, body: dict) -> list[str]:
 
     walk(body, request_schema(method, path), "")
     return found
+
+
+def validate_component(name: str, value: dict) -> None:
+    """Validate `value` against a named schema of the spec (`components/schemas/<name>`), for the
+    operations whose request body the file does not declare but whose object it does (SLA policies:
+    `CreateSLAPolicy` has no requestBody, `SLAPolicyObject` describes what it takes)."""
+    validator = OAS30WriteValidator(
+        {"$ref": f"{SPEC_URI}#/components/schemas/{name}"},
+        registry=_registry(),
+        format_checker=OAS30WriteValidator.FORMAT_CHECKER,
+    )
+    validator.validate(value)

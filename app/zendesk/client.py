@@ -102,6 +102,12 @@ class ZendeskClient:
     def update_ticket(self, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("PUT", f"/api/v2/tickets/{ticket_id}", json=body)
 
+    def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
+    ) -> dict[str, Any]:
+        """Any other call, with the same auth, timeouts and typed errors (the admin commands use it)."""
+        return self._request(method, path, params=params, json=json)
+
     def _request(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
     ) -> dict[str, Any]:
@@ -124,7 +130,13 @@ class ZendeskClient:
             response.status_code,
             (time.monotonic() - started) * 1000,
         )
-        _raise_for_status(response, what)
+        try:
+            _raise_for_status(response, what)
+        except ZendeskError as error:
+            error.body = _json_or_none(response)
+            raise
+        if not response.content:  # 204 No Content (deletes, webhook updates)
+            return {}
         try:
             answer: dict[str, Any] = response.json()
         except ValueError:
@@ -185,3 +197,10 @@ def _comment_in(page: dict[str, Any], comment_id: int) -> Comment | None:
                 "created_at": comment.get("created_at"),
             }
     return None
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

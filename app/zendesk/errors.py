@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ZendeskError(Exception):
-    """A Zendesk request failed. Messages name the method, path and status, never the body."""
+    """A Zendesk request failed. Messages name the method, path and status, never the body.
+
+    `body` is Zendesk's parsed error answer (or None), for the admin commands that explain a refusal
+    to the person who sent it (a 422 names the field); it is never logged.
+    """
+
+    body: Any = None
 
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)

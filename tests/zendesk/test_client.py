@@ -245,3 +245,17 @@ def test_make_zendesk_picks_dry_run_without_an_account():
     assert isinstance(make_zendesk(Settings()), DryRunZendesk)
     real = make_zendesk(Settings(zendesk_subdomain="acme", zendesk_oauth_token=TOKEN))
     assert isinstance(real, ZendeskClient) and real.base_url == "https://acme.zendesk.com"
+
+
+def test_request_sends_any_call_and_an_empty_answer_is_an_empty_dict(api, client):
+    api.delete(f"{BASE_URL}/api/v2/webhooks/01H", status=204)
+    assert client.request("DELETE", "/api/v2/webhooks/01H") == {}
+
+
+def test_a_refusal_keeps_zendesks_answer_for_whoever_explains_it(api, client):
+    refusal = {"error": "RecordInvalid", "details": {"title": [{"description": "Title: cannot be blank"}]}}
+    api.post(f"{BASE_URL}/api/v2/triggers", status=422, json=refusal)
+    with pytest.raises(Unprocessable) as caught:
+        client.request("POST", "/api/v2/triggers", json={"trigger": {}})
+    assert caught.value.body == refusal
+    assert "cannot be blank" not in str(caught.value)  # the message itself never carries the body

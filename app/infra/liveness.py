@@ -1,0 +1,74 @@
+"""Whether the queue side is alive, read from Redis: workers, the scheduler, waiting and failed jobs,
+persistence. Read-only (`escalator zendesk doctor` uses it; nothing here cleans RQ's registries).
+
+RQ keeps one hash per worker that the worker's heartbeat renews (TTL `worker_ttl` + 60 s): a
+worker whose hash has expired is dead even while its name is still in the registry set. The RQ
+scheduler holds a lock key per queue while it runs (TTL its interval + 60 s, renewed each tick).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import redis
+from rq import Queue, Worker
+from rq.job import Job
+from rq.registry import FailedJobRegistry
+from rq.scheduler import RQScheduler
+
+
+def live_workers(queue: Queue) -> list[str]:
+    """Names of the workers serving `queue` whose heartbeat is current."""
+    return sorted(worker.name for worker in Worker.all(queue=queue))
+
+
+def scheduler_holder(connection: redis.Redis, queue_name: str) -> str | None:
+    """The name of the scheduler that holds `queue_name`'s lock, or None when none runs.
+
+    The one place that decides "the scheduler is running", so a different scheduler (a supervised
+    process instead of the worker's child) changes only this function."""
+    holder = connection.get(RQScheduler.get_locking_key(queue_name))
+    if holder is None:
+        return None
+    return holder.decode() if isinstance(holder, bytes) else str(holder)
+
+
+def failed_count(queue: Queue) -> int:
+    return FailedJobRegistry(queue=queue).count
+
+
+def oldest_wait_seconds(queue: Queue, now: datetime) -> float | None:
+    """How long the job at the head of the queue has waited; None for an empty queue."""
+    for job_id in queue.get_job_ids(0, 1):
+        job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+        if job.enqueued_at is not None:
+            enqueued = job.enqueued_at if job.enqueued_at.tzinfo else job.enqueued_at.replace(tzinfo=UTC)
+            return max(0.0, (now - enqueued).total_seconds())
+    return None
+
+
+@dataclass(frozen=True)
+class Persistence:
+    enabled: bool | None  # None: unknown (the server refuses CONFIG, as managed Redis often does)
+    detail: str
+
+
+def persistence(connection: redis.Redis) -> Persistence:
+    """Whether Redis keeps its data across a restart (append-only file or snapshots)."""
+    try:
+        appendonly = _config(connection, "appendonly")
+        save = _config(connection, "save")
+    except redis.ResponseError:
+        return Persistence(None, "unknown: this Redis does not answer CONFIG GET (managed Redis often refuses it)")
+    if appendonly == "yes":
+        return Persistence(True, "append-only file on")
+    if save:
+        return Persistence(True, f"snapshots (save {save})")
+    return Persistence(False, "off: appendonly no and no save rule, so a restart loses queued jobs")
+
+
+def _config(connection: redis.Redis, name: str) -> str:
+    answer: dict = connection.config_get(name)  # type: ignore[assignment]  # sync client
+    value = answer.get(name, "")
+    return value.decode() if isinstance(value, bytes) else str(value)
