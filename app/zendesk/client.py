@@ -102,6 +102,10 @@ class ZendeskClient:
     def update_ticket(self, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
         return self._request("PUT", f"/api/v2/tickets/{ticket_id}", json=body)
 
+    def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Any other read (`escalator backtest`'s exports), with the same session, auth and errors."""
+        return self._request("GET", path, params=params)
+
     def _request(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
     ) -> dict[str, Any]:
