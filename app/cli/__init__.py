@@ -1,4 +1,4 @@
-"""The `escalator` command: serve, worker, replay, classify."""
+"""The `escalator` command: serve, worker, replay, classify, backtest."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from app.cli.backtest import backtest
 from app.cli.classify import classify
 from app.infra.settings import Settings, SettingsError
 
@@ -87,3 +88,4 @@ def _settings_or_exit(*, require_redis: bool = False) -> Settings:
 
 
 main.add_command(classify)
+main.add_command(backtest)
