@@ -76,11 +76,20 @@ def render(findings: Findings, run: RunInfo, notes: dict[int, str]) -> str:
 
 
 def _meta(run: RunInfo, findings: Findings) -> str:
-    window = f"tickets created from {run.since or 'the first'} to {run.until or 'the last'} (until excluded)"
     return _e(
-        f"{run.source} · {window} · policy {run.policy} · API calls counted for {run.mode} webhooks · "
-        f"times in {findings.time_zone}"
+        f"{run.source} · {window_text(run.since, run.until)} · policy {run.policy} · "
+        f"API calls counted for {run.mode} webhooks · times in {findings.time_zone}"
     )
+
+
+def window_text(since: str | None, until: str | None) -> str:
+    if since and until:
+        return f"tickets created from {since} to {until} (excluded)"
+    if since:
+        return f"tickets created from {since} on"
+    if until:
+        return f"tickets created before {until}"
+    return "every ticket"
 
 
 class _Page:

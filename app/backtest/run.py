@@ -103,7 +103,7 @@ def run_backtest(
         source=source,
         since=state["fetch"]["since"],
         until=state.get("until") or state["fetch"]["until"],
-        policy=options.policy.source,
+        policy=_shown(options.policy.source),
         mode=options.mode,
         skipped=skipped,
     )
@@ -237,6 +237,14 @@ def _first_escalation_notes(replays: list[TicketReplay]) -> dict[int, str]:
         if first:
             notes[replay.ticket_id] = first["explanation"]
     return notes
+
+
+def _shown(path: str) -> str:
+    """A path as the report shows it: relative to the working directory when inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def _policy_fingerprint(policy: Policy) -> str:

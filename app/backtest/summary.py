@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .compare import BOTH, NEITHER, POLICY_ONLY, TEAM_ONLY
+from .html_report import window_text
 from .run import Outcome
 from .run_dir import DECISIONS, INDEX
 
@@ -12,11 +13,10 @@ from .run_dir import DECISIONS, INDEX
 def summary_lines(outcome: Outcome, out: Path) -> list[str]:
     f, run = outcome.findings, outcome.run
     groups = f.groups
-    window = f"{run.since or 'the first'} to {run.until or 'the last'}"
     busiest = max(f.pages_by_week.values(), default=0)
     calls = ", ".join(f"{kind} {count}" for kind, count in sorted(f.calls.items()) if count) or "none"
     lines = [
-        f"escalator backtest: {len(f.tickets)} tickets created from {window} ({run.source})",
+        f"escalator backtest: {len(f.tickets)} tickets replayed, {window_text(run.since, run.until)} ({run.source})",
         f"  decisions: {sum(f.decisions.values())} (urgent {f.decisions['urgent']}, time-sensitive "
         f"{f.decisions['time_sensitive']}, none {f.decisions['none']}; near misses {f.near_miss_decisions})",
         f"  the policy would escalate {groups[BOTH] + groups[POLICY_ONLY]} tickets; the team raised "

@@ -240,7 +240,10 @@ def test_the_command_reads_the_account_from_the_services_settings(tmp_path):
         authorization = api.calls[1].request.headers["Authorization"]
 
     assert result.exit_code == 0, result.output
-    assert "escalator backtest: 2 tickets created from 2026-10-01T00:00:00Z to 2026-10-08T00:00:00Z" in result.output
+    assert (
+        "escalator backtest: 2 tickets replayed, tickets created from 2026-10-01T00:00:00Z to 2026-10-08T00:00:00Z"
+        in result.output
+    )
     assert "requests this backtest sent to Zendesk: 8" in result.output
     assert authorization == "Bearer token"
 

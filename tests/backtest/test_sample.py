@@ -177,7 +177,7 @@ def test_a_window_keeps_only_the_tickets_created_in_it(tmp_path, sample):
 
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
-        "escalator backtest: 6 tickets created from 2026-10-26T04:00:00Z to 2026-10-29T04:00:00Z"
+        "escalator backtest: 6 tickets replayed, tickets created from 2026-10-26T04:00:00Z to 2026-10-29T04:00:00Z (excluded)"
     )
     assert "left out: 33 tickets" in result.output  # 2017, 2033, 2018, 2035, 2019, 2036 stay
 
