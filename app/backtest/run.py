@@ -2,9 +2,9 @@
 
 A run lives in its output folder (`run_dir.py`). Run again with the same arguments, it continues
 where it stopped: the export from its saved cursors, the replay from the last ticket it finished.
-A finished run run again only writes the report again. A different policy file or webhook mode
-replays the saved tickets again without asking Zendesk; another window or source needs --restart
-(or another --out).
+A finished run run again only writes the report again. A different policy file, webhook mode or
+edited --input file replays the tickets again without asking Zendesk; another window or source
+needs --restart (or another --out).
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class Options:
 
     def replay_args(self) -> dict[str, Any]:
         """What decides the replay: a change replays the saved tickets again."""
-        return {"policy": _policy_fingerprint(self.policy), "mode": self.mode}
+        tickets = _fingerprint(self.input_path) if self.input_path else None  # an edited file replays again
+        return {"policy": _fingerprint(Path(self.policy.source)), "mode": self.mode, "tickets": tickets}
 
 
 @dataclass(frozen=True)
@@ -247,9 +248,9 @@ def _shown(path: str) -> str:
         return path
 
 
-def _policy_fingerprint(policy: Policy) -> str:
+def _fingerprint(path: Path) -> str:
     try:
-        content = Path(policy.source).read_bytes()
+        content = path.read_bytes()
     except OSError:
-        return policy.source
+        return str(path)
     return hashlib.sha256(content).hexdigest()[:16]

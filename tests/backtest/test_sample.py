@@ -207,3 +207,19 @@ def test_a_bad_tickets_file_is_refused_with_the_line_and_nothing_is_written(tmp_
     assert result.exit_code == 2
     assert "line 1: comments: must hold at least the description" in result.output
     assert not (tmp_path / "out" / DECISIONS).exists()
+
+
+def test_an_edited_tickets_file_is_replayed_again(tmp_path, sample, policy, progress):
+    tickets = tmp_path / "tickets.jsonl"
+    lines = sample.read_text(encoding="utf-8").splitlines(keepends=True)
+    tickets.write_text("".join(lines), encoding="utf-8")
+    options = Options(out=tmp_path / "out", policy=policy, mode="event", input_path=tickets)
+    assert len(run_backtest(options, progress).findings.tickets) == 39
+
+    tickets.write_text("".join(lines[:10]), encoding="utf-8")
+    again = run_backtest(options, progress)
+
+    assert len(again.findings.tickets) == 10
+    kept = {json.loads(line)["id"] for line in lines[:10]}
+    decided = {json.loads(line)["ticket_id"] for line in (tmp_path / "out" / DECISIONS).read_text().splitlines()}
+    assert decided == kept  # every kept ticket decided, nothing left from the first run
