@@ -24,7 +24,7 @@ from app.policy.model import LEVELS, NONE, priority_rank
 from app.timestamps import parse_time
 
 from .history import PRIORITY, TicketHistory
-from .replay import CALL_KINDS, GET_ME, TicketReplay
+from .replay import GET_ME, TicketReplay
 
 BOTH, POLICY_ONLY, TEAM_ONLY, NEITHER = "both", "policy_only", "team_only", "neither"
 GROUPS = (BOTH, POLICY_ONLY, TEAM_ONLY, NEITHER)
@@ -238,6 +238,3 @@ def _open_at(weekday: int, hour: int, hours: Hours) -> bool:
     not hours of the week). For the shading of the hour-of-week table only; each decision's own
     after-hours flag comes from the policy's calendar."""
     return weekday in hours.days and hours.open <= time(hour, 30) < hours.close
-
-
-__all__ = ["CALL_KINDS", "GROUPS", "TEAM_LEVELS", "Findings", "TicketVerdict", "compare", "team_raise", "week_of"]
