@@ -62,3 +62,15 @@ DOCTOR_HTTP_TIMEOUT_SECONDS = 5.0  # GET <url>/healthz
 # Doctor fails the queue check when the oldest waiting job has waited longer than this: workers
 # that keep up take seconds, and rate-limit delays wait in the scheduled registry, not the queue.
 DOCTOR_QUEUE_MAX_WAIT_SECONDS = 300
+
+# --- escalator backtest ------------------------------------------------------------------------
+BACKTEST_OUT_DIR = "report"
+# Zendesk's limit on its incremental export endpoints (30 with the High Volume API add-on).
+BACKTEST_EXPORT_REQUESTS_PER_MINUTE = 10
+# The share of ZENDESK_REQUESTS_PER_MINUTE the backtest may use; the live worker keeps the rest.
+BACKTEST_MAX_SHARE = 0.25
+BACKTEST_MAX_RATE_LIMIT_WAITS = 10  # 429s in a row on one request, then the run stops (resumable)
+BACKTEST_MAX_OUTAGE_TRIES = 5  # tries of one request against a failing Zendesk, then the run stops
+# Zendesk leaves the last minute out of every incremental export and refuses a later start_time.
+INCREMENTAL_EXPORT_LAG_SECONDS = 60
+SHOW_MANY_USERS_MAX_IDS = 100  # GET /api/v2/users/show_many takes up to 100 ids

@@ -1,4 +1,5 @@
-"""The `escalator` command: serve, worker, replay, classify, zendesk (install, doctor, uninstall)."""
+"""The `escalator` command: serve, worker, replay, classify, backtest, zendesk (install, doctor,
+uninstall)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sys
 
 import click
 
+from app.cli.backtest import backtest
 from app.cli.classify import classify
 from app.cli.zendesk import zendesk
 from app.infra.settings import Settings, SettingsError
@@ -89,3 +91,4 @@ def _settings_or_exit(*, require_redis: bool = False) -> Settings:
 
 main.add_command(classify)
 main.add_command(zendesk)
+main.add_command(backtest)
