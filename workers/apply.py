@@ -49,6 +49,7 @@ from app.zendesk import (
     TicketState,
     Unprocessable,
     ZendeskApi,
+    changes_nothing_on_any_ticket,
     plan_public_reply,
     plan_update,
 )
@@ -148,7 +149,8 @@ class TicketEventApplier:
             if with_text is None:
                 return "dropped:message_not_found"
             event = with_text
-            if self._is_noop_on_any_ticket(event):
+            if changes_nothing_on_any_ticket(event, self.policy, self.decide):
+                log.info("worker.ticket.noop ticket=%s urgency=none (message, ticket not read)", event.ticket_id)
                 return "noop"
         ticket = self._ticket_of(event)
         status, decision, ticket = self._with_conflict_retries(
@@ -265,15 +267,6 @@ class TicketEventApplier:
             log.warning("worker.message.not_found ticket=%s message=%s", event.ticket_id, event.message["id"])
             return None
         return replace(event, message={**event.message, "body": text})
-
-    def _is_noop_on_any_ticket(self, event: TicketEvent) -> bool:
-        """Whether the message changes nothing whatever the ticket holds (no level, no near miss),
-        so the ticket need not be read: most messages of a conversation."""
-        blank = TicketState(ticket_id=event.ticket_id, priority=None, tags=(), updated_at=None)
-        if plan_update(event, None, blank, self.policy, self.decide).update is not None:
-            return False
-        log.info("worker.ticket.noop ticket=%s urgency=none (message)", event.ticket_id)
-        return True
 
     def _ticket_of(self, event: TicketEvent) -> TicketState:
         # A snapshot without updated_at cannot guard the write (safe_update), and may lack the

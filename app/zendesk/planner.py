@@ -50,6 +50,14 @@ def plan_update(
     )
 
 
+def changes_nothing_on_any_ticket(event: TicketEvent, policy: Policy, decide: Decide = policy_decide) -> bool:
+    """Whether the event's text would change nothing whatever the ticket holds: a decision with
+    no level and no near miss sets no priority, tag, field or note. Lets the worker skip reading
+    a ticket the event did not carry (messaging), for most messages of a conversation."""
+    blank = TicketState(ticket_id=event.ticket_id, priority=None, tags=(), updated_at=None)
+    return plan_update(event, None, blank, policy, decide).update is None
+
+
 def plan_public_reply(decision: Decision, ticket: TicketState, policy: Policy) -> dict[str, Any] | None:
     """The PUT with the decision's after-hours public reply, or None when none is owed.
 

@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from app.ticket_event import Comment
-from app.zendesk.planner import is_description_echo, plan_public_reply, plan_update, ticket_text
+from app.zendesk.planner import (
+    changes_nothing_on_any_ticket,
+    is_description_echo,
+    plan_public_reply,
+    plan_update,
+    ticket_text,
+)
 from app.zendesk.ticket_state import TicketState
 from tests.zendesk.factories import (
     DUE_FIELD,
@@ -156,3 +162,23 @@ def test_a_description_echo_is_a_comment_on_a_ticket_unchanged_since_its_creatio
 
 def test_trigger_comments_are_never_description_echoes():
     assert is_description_echo(event("trigger_comment__end_user")) is False
+
+
+@pytest.mark.parametrize(
+    "text, nothing",
+    [
+        ("Thanks, that helps!", True),
+        ("This is urgent now.", False),
+        ("Is this time sensitive?", False),
+    ],
+)
+def test_a_message_that_changes_nothing_on_any_ticket_needs_no_ticket(text, nothing):
+    message = event("messaging_ticket_message_added__end_user_urgent")
+    message = replace(message, message={**message.message, "body": text})
+    assert changes_nothing_on_any_ticket(message, FakePolicy(), FakeDecide()) is nothing
+
+
+def test_a_near_miss_changes_a_ticket_so_the_ticket_is_needed():
+    message = event("messaging_ticket_message_added__end_user_urgent")
+    near_miss = replace(decision("none", priority=None, due=None), tags=("urgency_near_miss",))
+    assert changes_nothing_on_any_ticket(message, FakePolicy(), lambda text, policy: near_miss) is False
