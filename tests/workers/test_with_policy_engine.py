@@ -355,3 +355,15 @@ def test_dry_run_logs_the_reply_put_without_a_stamp(make_applier, caplog):
     assert reply == {
         "ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "tags": ["enterprise", *NBD_TAGS, REPLIED]}
     }
+
+
+def test_a_main_put_answer_without_the_ticket_makes_the_reply_read_it_first(reply_applier, api, put_bodies):
+    """The reply's `tags` replace the list, so it is never sent without a stamp to guard it."""
+    api.put(TICKET_URL, json={})  # no ticket in the answer (Zendesk documents one; never trust it blindly)
+    api.get(TICKET_URL, json=ticket_now("agent_tag", updated_at="2026-11-30T16:00:07Z"))
+    api.put(TICKET_URL, json=ticket_now("agent_tag", REPLIED))
+
+    assert reply_applier().apply(after_hours_locked_out()) == "updated"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "GET", "PUT"]
+    assert put_bodies()[-1] == public_reply("2026-11-30T16:00:07Z", "agent_tag")
