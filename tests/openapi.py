@@ -170,6 +170,17 @@ DOCUMENTED_BODIES: dict[tuple[str, str], dict] = {
     ("POST", "/api/v2/tickets/{ticket_id}/tags"): {**_TAGS_BODY, "required": ["tags"]},
     ("DELETE", "/api/v2/tickets/{ticket_id}/tags"): _TAGS_BODY,
 }
+# Create / Update SLA Policy declare no request body, but the file describes the object they take
+# (`SLAPolicyObject`); the SLA Policies reference wraps it in `sla_policy` (docs/admin.md).
+_SLA_POLICY_BODY = {
+    "type": "object",
+    "properties": {"sla_policy": {"$ref": "#/components/schemas/SLAPolicyObject"}},
+    "required": ["sla_policy"],
+}
+DOCUMENTED_OBJECT_BODIES: dict[tuple[str, str], dict] = {
+    ("POST", "/api/v2/slas/policies"): _SLA_POLICY_BODY,
+    ("PUT", "/api/v2/slas/policies/{sla_policy_id}"): _SLA_POLICY_BODY,
+}
 
 
 @functools.cache
@@ -199,6 +210,24 @@ def _query_parameters(template: str, method: str) -> dict[str, dict]:
     return found
 
 
+def _with_absolute_refs(schema: Any) -> Any:
+    """The schema with its local `$ref`s pointing into the registered spec."""
+    if isinstance(schema, dict):
+        return {
+            k: (SPEC_URI + v if k == "$ref" and v.startswith("#") else _with_absolute_refs(v))
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_with_absolute_refs(item) for item in schema]
+    return schema
+
+
+def covers(method: str, path: str) -> bool:
+    """Whether the OpenAPI file has the operation at all (webhooks, schedules and time zones are
+    documented in references of their own: tests/admin/documented_apis.py checks those)."""
+    return operation_path(method, path) is not None
+
+
 def request_violations(method: str, path: str, query: dict[str, Any], body: Any) -> list[str]:
     """What in this request Zendesk's OpenAPI file does not declare; [] when it all is.
 
@@ -218,10 +247,10 @@ def request_violations(method: str, path: str, query: dict[str, Any], body: Any)
         elif "enum" in parameter.get("schema", {}) and value not in parameter["schema"]["enum"]:
             problems.append(f"{where}: query parameter {name}={value!r} is not one of {parameter['schema']['enum']}")
     operation = load_spec()["paths"][template][method.lower()]
-    if "requestBody" in operation:
-        schema = request_schema(method, template)
+    if "requestBody" in operation or (method.upper(), template) in DOCUMENTED_OBJECT_BODIES:
+        schema = DOCUMENTED_OBJECT_BODIES.get((method.upper(), template)) or request_schema(method, template)
         validator = OAS30WriteValidator(
-            _absolute(schema), registry=_registry(), format_checker=OAS30WriteValidator.FORMAT_CHECKER
+            _with_absolute_refs(schema), registry=_registry(), format_checker=OAS30WriteValidator.FORMAT_CHECKER
         )
         problems += [f"{where}: {error.message} at {error.json_path}" for error in validator.iter_errors(body)]
         problems += [f"{where}: {key} is not declared by {template}" for key in _undeclared(body, schema)]
@@ -259,4 +288,11 @@ class RecordedRequests:
         )
 
     def violations(self) -> list[str]:
-        return [problem for request in self.requests for problem in request_violations(*request)]
+        """The problems of the requests to operations the OpenAPI file covers. (The stub Zendesk,
+        which serves the worker, counts an operation the file lacks as a problem too.)"""
+        return [
+            problem
+            for request in self.requests
+            if covers(request[0], request[1])
+            for problem in request_violations(*request)
+        ]

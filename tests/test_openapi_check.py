@@ -73,3 +73,31 @@ def test_tags_endpoints_take_the_body_their_description_shows():
     assert request_violations("DELETE", "/api/v2/tickets/1/tags", {"tags": "a,b"}, None) == []
     assert request_violations("PUT", "/api/v2/tickets/1/tags", {}, {"safe_update": True}) != []  # no tags
     assert request_violations("PUT", "/api/v2/tickets/1/tags", {}, {"ticket": {"tags": ["a"]}}) != []
+
+
+def test_sla_policy_bodies_are_checked_against_the_object_the_file_describes():
+    policy = {
+        "title": "escalator: urgent",
+        "filter": {"all": [{"field": "current_tags", "operator": "includes", "value": "urgency_urgent"}], "any": []},
+        "policy_metrics": [
+            {"priority": "urgent", "metric": "first_reply_time", "target": 120, "business_hours": False}
+        ],
+    }
+    assert request_violations("POST", "/api/v2/slas/policies", {}, {"sla_policy": policy}) == []
+    assert request_violations("PUT", "/api/v2/slas/policies/7", {}, {"sla_policy": policy}) == []
+    assert request_violations("POST", "/api/v2/slas/policies", {}, {"sla_policy": {**policy, "colour": "red"}}) == [
+        "POST /api/v2/slas/policies: sla_policy.colour is not declared by /api/v2/slas/policies"
+    ]
+
+
+def test_the_responses_check_covers_the_files_operations_and_the_stub_all(zendesk_requests_follow_the_openapi_file):
+    """Webhooks, schedules and time zones are not in the OpenAPI file: their own references are
+    checked by tests/admin/documented_apis.py. The worker never calls them, so the stub refuses them."""
+    recorded = zendesk_requests_follow_the_openapi_file
+    with responses.RequestsMock() as api:
+        api.get("https://acme.zendesk.com/api/v2/time_zones", json={"time_zones": []})
+        requests.get("https://acme.zendesk.com/api/v2/time_zones", timeout=5)
+    assert recorded.requests and recorded.violations() == []
+    assert request_violations("GET", "/api/v2/time_zones", {}, None) == [
+        "GET /api/v2/time_zones: no such operation in Zendesk's OpenAPI file"
+    ]
