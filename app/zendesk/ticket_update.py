@@ -9,7 +9,8 @@ declares for Update Ticket:
   ticket it starts from, so the body always carries `safe_update` with that ticket's
   `updated_at`: a tag someone added since gets us a 409, and the worker merges again on a fresh
   read (docs/worker.md, "Tags"). Removed: the ticket's other policy category tags when the
-  decision records a category (a ticket has one category tag);
+  decision records a category (a ticket has one category tag), and the tags the decision says
+  it answers (`removed_tags`, once the engine gives them);
 - `custom_fields`, the configured ones whose value differs;
 - `comment`, one internal note with the engine's explanation.
 When nothing would change the answer is None: no call, and no note.
@@ -60,6 +61,8 @@ def build_ticket_update(
         changes["priority"] = decision.priority
     custom_fields = _field_updates(decision, fields, ticket.custom_fields, time_zone)
     added, removed = list(decision.tags), _stale_category_tags(decision.tags, ticket.tags, category_tags)
+    # Tags the decision says it answers (policy 1.1's `removed_tags`, e.g. an info_missing tag).
+    removed += [t for t in getattr(decision, "removed_tags", ()) if t in ticket.tags]
     for swapped_out, swapped_in in _dropdown_tag_swaps(custom_fields, ticket):
         removed.append(swapped_out)
         added.append(swapped_in)

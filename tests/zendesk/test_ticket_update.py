@@ -1,10 +1,11 @@
 """app.zendesk.ticket_update: the PUT bodies, each checked strictly against Zendesk's OpenAPI file."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pytest
 
+from app.policy.model import Decision
 from app.zendesk.ticket_update import (
     TicketState,
     build_ticket_update,
@@ -345,3 +346,19 @@ def test_without_custom_fields_keeps_priority_tags_and_the_note_and_names_the_re
 def test_without_custom_fields_is_none_when_the_fields_were_all_there_was():
     state = snapshot_state(priority="urgent", tags=("urgency_urgent", "category_incident"))
     assert without_custom_fields(build(decision(), state), [URGENCY_FIELD]) is None
+
+
+@dataclass(frozen=True)
+class DecisionWithAnswers(Decision):
+    """A decision as policy 1.1's engine will make it: with tags it answers (removes)."""
+
+    removed_tags: tuple[str, ...] = ()
+
+
+def test_tags_the_decision_answers_are_removed_from_the_merged_list():
+    base = decision("none", priority=None, tags=(), due=None, explanation="The missing items arrived.")
+    answers = DecisionWithAnswers(**{**base.__dict__, "removed_tags": ("info_missing", "not_on_ticket")})
+    body = build(answers, snapshot_state(tags=("enterprise", "info_missing")), NO_FIELDS)
+    assert body["ticket"]["tags"] == ["enterprise"]
+    assert body["ticket"]["comment"]["body"] == "The missing items arrived."
+    assert build(answers, snapshot_state(tags=("enterprise",)), NO_FIELDS) is None  # nothing to remove
