@@ -47,6 +47,12 @@ ZENDESK_CONNECT_TIMEOUT_SECONDS = 3.05  # just over a multiple of 3 s, the TCP r
 ZENDESK_READ_TIMEOUT_SECONDS = 10.0
 # How long to wait after a 429 that carries no usable Retry-After header.
 ZENDESK_RATE_LIMIT_FALLBACK_SECONDS = 60.0
+# Zendesk allows 30 updates of one ticket per user per 10 minutes. We keep 5 of them spare: for
+# other writes made with the same user (an admin's script, the installer) and for the edges of a
+# window whose clock is not ours. The window slides, so no 10 minutes ever hold more than 25.
+ZENDESK_TICKET_UPDATES_PER_WINDOW = 30
+TICKET_WRITES_PER_WINDOW = ZENDESK_TICKET_UPDATES_PER_WINDOW - 5
+TICKET_WRITES_WINDOW_SECONDS = 600
 TOKEN_WAIT_MAX_SECONDS = 1.0  # a job sleeps this long at most for a token; longer waits reschedule it
 TOKEN_WAIT_MAX_SLEEPS = 3
 

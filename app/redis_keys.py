@@ -14,6 +14,8 @@ INTEGRATION_USER_ID = PREFIX + "zendesk:integration_user_id"
 
 # The token bucket in front of every Zendesk request (workers.rate_limit).
 ZENDESK_TOKENS = PREFIX + "zendesk:tokens"
+# The times of recent writes to one ticket, a sorted set (workers.ticket_budget).
+TICKET_WRITES = PREFIX + "zendesk:ticket-writes:{ticket_id}"
 
 # Counters read by GET /metrics (app.infra.metrics).
 METRICS_JOB_RESULTS = PREFIX + "metrics:job-results"
@@ -30,3 +32,7 @@ def done(work_id: str) -> str:
 
 def ticket_lock(ticket_id: int) -> str:
     return TICKET_LOCK.format(ticket_id=ticket_id)
+
+
+def ticket_writes(ticket_id: int) -> str:
+    return TICKET_WRITES.format(ticket_id=ticket_id)

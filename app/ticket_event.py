@@ -15,7 +15,8 @@ from typing import Any, TypedDict
 from app.policy.model import COMMENT, CREATED  # the policy reads these two kinds of text
 
 STATUS_CHANGED = "status_changed"
-KINDS = (CREATED, COMMENT, STATUS_CHANGED)
+MESSAGE = "message"  # a Zendesk messaging message (web widget, WhatsApp, ...): read like a comment
+KINDS = (CREATED, COMMENT, STATUS_CHANGED, MESSAGE)
 
 EVENT_SOURCE = "event"  # an event-subscribed webhook (Zendesk's envelope)
 TRIGGER_SOURCE = "trigger"  # a trigger-connected webhook (our body template: ids only)
@@ -51,6 +52,15 @@ class Comment(TypedDict):
     created_at: str | None  # the API gives it; event webhooks do not (the event's time stands in)
 
 
+class Message(TypedDict):
+    """One messaging message (`messaging_ticket.message_added`). Not a ticket comment: Zendesk
+    keeps it in the ticket's conversation log, and its ids are Sunshine Conversations ids."""
+
+    id: str
+    body: str | None  # None when the event did not carry the text: the worker reads it
+    author_type: str  # end_user | agent | trigger | system (Zendesk's actor.type)
+
+
 @dataclass(frozen=True)
 class TicketEvent:
     """What the worker needs to apply the policy to one ticket change.
@@ -58,6 +68,7 @@ class TicketEvent:
     `ticket` is the ticket as the event saw it, or None when the body carried only ids (trigger
     webhooks): the worker reads the ticket then. Likewise `comment` is the whole comment when the
     event carried it; a trigger's comment event has only `comment_id`, and the worker reads it.
+    A MESSAGE event has `message` and no ticket (messaging events carry only the ticket id).
     """
 
     event_id: str  # Zendesk's event id, or "trigger-<ticket>-<comment id|created>"
@@ -69,6 +80,7 @@ class TicketEvent:
     ticket: TicketSnapshot | None = None
     comment: Comment | None = None
     comment_id: int | None = None
+    message: Message | None = None
 
     @property
     def job_id(self) -> str:
@@ -84,6 +96,8 @@ class TicketEvent:
         ticket. Not the event id, so an event webhook and a trigger for one comment are one work."""
         if self.kind == COMMENT:
             return f"ticket:{self.ticket_id}:comment:{self.comment_id}"
+        if self.kind == MESSAGE and self.message is not None:
+            return f"ticket:{self.ticket_id}:message:{self.message['id']}"
         return f"ticket:{self.ticket_id}:{self.kind}"
 
     def to_job(self) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: settings, an app on an in-memory Redis, a client, a real Redis."""
+"""Fixtures shared by every test: settings, an app on an in-memory Redis, a client, a real Redis,
+and the strict OpenAPI check of every Zendesk request a test sends through `responses`."""
 
 from __future__ import annotations
 
@@ -7,11 +8,32 @@ from datetime import UTC, datetime
 import fakeredis
 import pytest
 import redis
+import responses
 
 from app.infra.queueing import make_queue
 from app.infra.settings import Settings
 from app.web.factory import create_app
 from tests.helpers import REDIS_TEST_URL, SECRET, free_port, post_webhook
+from tests.openapi import RecordedRequests
+
+
+@pytest.fixture(autouse=True)
+def zendesk_requests_follow_the_openapi_file(monkeypatch):
+    """Every request any test sends to a Zendesk API path through `responses` is checked, after
+    the test, against Zendesk's OpenAPI file with undeclared properties as errors
+    (`tests.openapi.request_violations`). The stub server checks its own (tests/stub_zendesk.py)."""
+    recorded = RecordedRequests()
+    original = responses.RequestsMock._on_request
+
+    def on_request(self, adapter, request, **kwargs):
+        recorded.add_prepared(request)
+        return original(self, adapter, request, **kwargs)
+
+    monkeypatch.setattr(responses.RequestsMock, "_on_request", on_request)
+    yield recorded
+    problems = recorded.violations()
+    if problems:
+        pytest.fail("requests Zendesk's OpenAPI file does not declare:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

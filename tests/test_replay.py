@@ -12,6 +12,15 @@ def test_fresh_ids_make_a_new_event_on_a_new_ticket():
     assert body["detail"]["id"] == "7004"  # the sample itself is untouched
 
 
+def test_fresh_ids_for_a_messaging_event_give_a_new_message():
+    body = load_json(SAMPLES / "messaging_ticket_message_added__end_user_urgent.json")
+    fresh = with_fresh_ids(body)
+    assert (fresh["id"], fresh["detail"]["id"]) != (body["id"], body["detail"]["id"])
+    assert fresh["event"]["message"]["id"] != body["event"]["message"]["id"]
+    assert fresh["event"]["message"]["body"] == body["event"]["message"]["body"]
+    assert fresh["event"]["actor"] == body["event"]["actor"]
+
+
 def test_fresh_ids_for_trigger_bodies():
     body = load_json(SAMPLES / "trigger__comment.json")
     fresh = with_fresh_ids(body)

@@ -5,18 +5,26 @@ The order, each step with its own status (also the job's return value):
 1. status_changed -> "ignored:status_changed" (no policy action).
 2. Our own updates (actor or comment author is the integration user) -> "ignored:own_update".
 3. Comments the policy does not read: internal notes -> "ignored:private_comment", comments by
-   agents -> "ignored:agent_comment". Event webhooks say so themselves; trigger webhooks carry
-   only ids, so those are read (step 5) first.
+   agents -> "ignored:agent_comment", a new ticket's first comment, which its `ticket.created`
+   event decides -> "ignored:first_comment". Messaging messages not written by the end user ->
+   "ignored:<agent|trigger|system|unknown>_message", blank ones -> "ignored:empty_message".
+   Event webhooks say so themselves; trigger webhooks carry only ids, so those are read (step 5)
+   first. All of these cost no API call.
 4. Take the ticket's lock (one event per ticket at a time); already done -> "duplicate".
-5. Trigger comments: read the comment with its author in one call, then check 2 and 3.
+5. Trigger comments: read the comment with its author in one call, then check 2 and 3. Messages
+   whose event carried no text: read it from the ticket's conversation log.
 6. Plan; nothing to change -> "noop" (no call); else one PUT -> "updated". The ticket is read
-   first when the event carried none (trigger webhooks), or when the plan writes custom fields,
-   which webhook snapshots do not show. Then the after-hours public reply, when the plan owes one
-   (a second PUT); a retry whose update was a no-op may still send a reply an earlier attempt
-   did not -> "replied". A 409 (the ticket changed under us) re-reads the ticket and plans again.
+   first when the event carried none (trigger webhooks, messaging), or when the plan writes
+   custom fields, which webhook snapshots do not show. A 409 (the ticket changed under us)
+   re-reads the ticket and plans again, merging the tags anew. A 422 that names custom fields we
+   sent writes the rest without them, once. Then the after-hours public reply, when the plan owes
+   one (a second PUT); a retry whose update was a no-op may still send a reply an earlier attempt
+   did not -> "replied". Every write first takes a slot of the ticket's budget (Zendesk's
+   per-ticket limit, `workers/ticket_budget.py`).
 7. Record the event as done (Redis, with a TTL), so a redelivery or retry is a "duplicate".
 
-Rate limits, outages and lock waits are raised to the job (`workers/jobs.py`), which reschedules.
+Rate limits, outages, a spent ticket budget and lock waits are raised to the job
+(`workers/jobs.py`), which reschedules.
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from dataclasses import replace
+from typing import Any, TypeVar
 
 import redis
 
@@ -32,7 +41,7 @@ from app import defaults, redis_keys
 from app.policy import Policy
 from app.policy import decide as policy_decide
 from app.policy.model import Decision
-from app.ticket_event import COMMENT, STATUS_CHANGED, Comment, TicketEvent
+from app.ticket_event import COMMENT, MESSAGE, STATUS_CHANGED, Comment, TicketEvent
 from app.zendesk import (
     Conflict,
     DryRunRead,
@@ -40,10 +49,13 @@ from app.zendesk import (
     TicketState,
     Unprocessable,
     ZendeskApi,
+    changes_nothing_on_any_ticket,
     plan_public_reply,
     plan_update,
 )
-from app.zendesk.planner import Decide
+from app.zendesk.planner import Decide, is_description_echo
+from app.zendesk.ticket_update import custom_field_ids, without_custom_fields
+from workers.ticket_budget import TicketWriteBudget
 
 log = logging.getLogger("escalator.worker")
 
@@ -63,12 +75,14 @@ class TicketEventApplier:
         *,
         done_ttl_seconds: int = defaults.EVENT_SEEN_TTL_SECONDS,
         decide: Decide = policy_decide,
+        write_budget: TicketWriteBudget | None = None,
     ):
         self.zendesk = zendesk
         self.redis = connection
         self.policy = policy
         self.done_ttl_seconds = done_ttl_seconds
         self.decide = decide
+        self.write_budget = write_budget or TicketWriteBudget(connection)
         self.lock_wait_seconds: float = defaults.TICKET_LOCK_WAIT_SECONDS
 
     @property
@@ -130,6 +144,14 @@ class TicketEventApplier:
             skipped = self._skip_reason(event, comment)
             if skipped:
                 return skipped
+        if event.kind == MESSAGE:
+            with_text = self._with_message_text(event)
+            if with_text is None:
+                return "dropped:message_not_found"
+            event = with_text
+            if changes_nothing_on_any_ticket(event, self.policy, self.decide):
+                log.info("worker.ticket.noop ticket=%s urgency=none (message, ticket not read)", event.ticket_id)
+                return "noop"
         ticket = self._ticket_of(event)
         status, decision, ticket = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current)
@@ -151,28 +173,64 @@ class TicketEventApplier:
         if body is None:
             log.info("worker.ticket.noop ticket=%s urgency=%s", event.ticket_id, decision.urgency)
             return "noop", decision, ticket
-        answer = self.zendesk.update_ticket(event.ticket_id, body)
+        try:
+            answer = self._write(event.ticket_id, body)
+        except Unprocessable as refused:
+            body = self._without_refused_fields(event.ticket_id, body, refused)
+            if body is None:
+                return "dropped:fields_refused", decision, ticket
+            answer = self._write(event.ticket_id, body)
         changes = body["ticket"]
+        tags = changes.get("tags", ticket.tags)
         log.info(
-            "worker.ticket.updated ticket=%s event=%s urgency=%s category=%s priority=%s tags=%s fields=%s",
+            "worker.ticket.updated ticket=%s event=%s urgency=%s category=%s priority=%s tags=%s removed_tags=%s "
+            "fields=%s",
             event.ticket_id,
             event.event_id,
             decision.urgency,
             decision.category,
             changes.get("priority", "-"),
-            ",".join(changes.get("additional_tags", [])) or "-",
-            ",".join(str(f["id"]) for f in changes.get("custom_fields", [])) or "-",
+            ",".join(t for t in tags if t not in ticket.tags) or "-",
+            ",".join(t for t in ticket.tags if t not in tags) or "-",
+            ",".join(str(i) for i in custom_field_ids(body)) or "-",
         )
         return "updated", decision, ticket.after_update(body, answer)
+
+    def _without_refused_fields(
+        self, ticket_id: int, body: dict[str, Any], refused: Unprocessable
+    ) -> dict[str, Any] | None:
+        """The update without its custom fields when the 422 names some we sent (re-raised when
+        it names none of ours: then the update itself is refused); None when the fields were all
+        it would change."""
+        ours = [i for i in refused.refused_field_ids if i in custom_field_ids(body)]
+        if not ours:
+            raise refused
+        fallback = without_custom_fields(body, ours)
+        log.warning(
+            "worker.ticket.fields_refused ticket=%s fields=%s: %s",
+            ticket_id,
+            ",".join(str(i) for i in ours),
+            "writing the update without its custom fields" if fallback else "nothing else to write",
+        )
+        return fallback
+
+    def _write(self, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """One PUT, within the ticket's budget of writes (none is counted in a dry run)."""
+        if not self.dry_run:
+            self.write_budget.take(ticket_id)
+        return self.zendesk.update_ticket(ticket_id, body)
 
     def _send_public_reply(self, ticket_id: int, decision: Decision, ticket: TicketState) -> bool:
         """Send the reply the plan owes, if any; True when sent. A 5xx or timeout reaches the
         job, whose retry plans again on the fresh ticket, so a reply that landed is not sent twice."""
+        if ticket.updated_at is None and not self.dry_run and plan_public_reply(decision, ticket, self.policy):
+            # The main PUT's answer had no ticket: read it, as the reply's tags replace the list.
+            ticket = self._read_ticket(ticket_id)
         body = plan_public_reply(decision, ticket, self.policy)
         if body is None:
             return False
         try:
-            self.zendesk.update_ticket(ticket_id, body)
+            self._write(ticket_id, body)
         except (NotFound, Unprocessable) as e:
             log.warning("worker.reply.dropped ticket=%s: %s", ticket_id, e)
             return False
@@ -198,6 +256,18 @@ class TicketEventApplier:
             log.warning("worker.comment.not_found ticket=%s comment=%s", event.ticket_id, event.comment_id)
         return comment
 
+    def _with_message_text(self, event: TicketEvent) -> TicketEvent | None:
+        """The event with its message's text, read from the conversation log when the event did
+        not carry it; None when the log does not have the message."""
+        assert event.message is not None
+        if event.message["body"] is not None:
+            return event
+        text = self.zendesk.get_message_text(event.ticket_id, event.message["id"])
+        if text is None:
+            log.warning("worker.message.not_found ticket=%s message=%s", event.ticket_id, event.message["id"])
+            return None
+        return replace(event, message={**event.message, "body": text})
+
     def _ticket_of(self, event: TicketEvent) -> TicketState:
         # A snapshot without updated_at cannot guard the write (safe_update), and may lack the
         # priority it must never lower: read the ticket instead.
@@ -213,6 +283,8 @@ class TicketEventApplier:
         if self._is_ours(event.actor_id, comment["author_id"] if comment else None):
             log.info("worker.ticket.own_update ticket=%s event=%s", event.ticket_id, event.event_id)
             return "ignored:own_update"
+        if event.kind == MESSAGE:
+            return self._message_skip_reason(event)
         if event.kind != COMMENT or comment is None:
             return None  # a created event, or a trigger comment not read yet
         if not comment["is_public"]:
@@ -221,6 +293,20 @@ class TicketEventApplier:
         if comment["author_is_staff"]:
             log.info("worker.comment.agent ticket=%s comment=%s", event.ticket_id, comment["id"])
             return "ignored:agent_comment"
+        if is_description_echo(event):
+            log.info("worker.comment.first_comment ticket=%s comment=%s", event.ticket_id, comment["id"])
+            return "ignored:first_comment"
+        return None
+
+    def _message_skip_reason(self, event: TicketEvent) -> str | None:
+        assert event.message is not None
+        author_type, text = event.message["author_type"], event.message["body"]
+        if author_type != "end_user":
+            log.info("worker.message.not_end_user ticket=%s author_type=%s", event.ticket_id, author_type)
+            return f"ignored:{author_type}_message"
+        if text is not None and not text.strip():
+            log.info("worker.message.empty ticket=%s message=%s", event.ticket_id, event.message["id"])
+            return "ignored:empty_message"
         return None
 
     def _is_ours(self, *user_ids: int | None) -> bool:

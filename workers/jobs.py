@@ -5,6 +5,8 @@ can go wrong into the right next step:
 
 - RateLimited (429): rescheduled after Retry-After, plus up to 1 s jitter -> "rescheduled:rate_limited"
 - Throttled (our token bucket): rescheduled when the next token is due -> "rescheduled:throttled"
+- TicketWritesExhausted (the ticket's own budget, Zendesk's per-ticket limit): rescheduled when
+  its oldest write leaves the window -> "rescheduled:ticket_budget"
 - TicketBusy (lock wait): rescheduled in a few seconds -> "rescheduled:busy"
 - ZendeskUnavailable (5xx, timeouts), Conflict (409 that did not settle): rescheduled with
   exponential backoff and jitter -> "rescheduled:unavailable" / "rescheduled:conflict"; after
@@ -19,9 +21,9 @@ can go wrong into the right next step:
 `attempt` counts reschedules of any kind (it names the retry job); `outage_attempt` counts only
 outages (5xx, timeouts, unsettled conflicts), sets their backoff and stops at
 MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Rate limits,
-throttling, busy tickets and deploys are waited out until `deadline`, MAX_DELAY_SECONDS after
-the first reschedule (the numbers are in app.defaults). All three travel as the job's keyword arguments so `TicketEvent` stays as the
-web app made it.
+throttling, a spent ticket budget, busy tickets and deploys are waited out until `deadline`,
+MAX_DELAY_SECONDS after the first reschedule (the numbers are in app.defaults). All three travel
+as the job's keyword arguments so `TicketEvent` stays as the web app made it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
 from workers import process
 from workers.apply import TicketBusy, TicketEventApplier
 from workers.rate_limit import Throttled
+from workers.ticket_budget import TicketWritesExhausted
 
 log = logging.getLogger("escalator.worker")
 
@@ -99,6 +102,8 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
         return _reschedule(queue, event, budget, e.retry_after + _jitter(), "rate_limited", e)
     except Throttled as e:
         return _reschedule(queue, event, budget, e.wait + _jitter(), "throttled", e)
+    except TicketWritesExhausted as e:
+        return _reschedule(queue, event, budget, e.wait + _jitter(), "ticket_budget", e)
     except TicketBusy as e:
         return _reschedule(queue, event, budget, defaults.BUSY_DELAY_SECONDS + _jitter(), "busy", e)
     except ShutDownImminentException as e:

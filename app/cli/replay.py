@@ -94,6 +94,9 @@ def with_fresh_ids(body: dict) -> dict:
         comment = body.get("event", {}).get("comment")
         if comment:
             body["event"] = {**body["event"], "comment": {**comment, "id": comment_id}}
+        message = body.get("event", {}).get("message")
+        if message:  # a messaging event: its work is one message, so the message is new too
+            body["event"] = {**body["event"], "message": {**message, "id": uuid.uuid4().hex[:24]}}
         return body
     body = {**body, "ticket_id": ticket_id}  # a trigger body
     if "comment_id" in body:

@@ -7,7 +7,7 @@ fails fast with the key's name. Nothing here knows about Flask, Redis or HTTP.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "config" / "policy.t
 CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DUE_FIELD_TYPES = ("date", "text")
+LEVEL_NAMES = ("urgent", "time_sensitive")  # the levels the urgency field is written for
 
 
 class PolicyError(ValueError):
@@ -124,6 +125,10 @@ class ZendeskFields:
     response_due_field_id: int
     response_due_field_type: str
     after_hours_field_id: int
+    # Value written into the urgency / category field per level / category name (a dropdown's
+    # option values); a name that is not listed is written as itself.
+    urgency_values: dict[str, str] = field(default_factory=dict)
+    category_values: dict[str, str] = field(default_factory=dict)
 
 
 # eq=False: a policy is compared and hashed by identity, so compiled patterns can be cached per policy.
@@ -169,13 +174,13 @@ def policy_from_dict(raw: dict[str, Any], source: str = "") -> Policy:
         terms=_terms(reader.section("terms")),
         negation=_negation(reader.section("negation")),
         near_miss=_near_miss(reader.section("near_miss")),
-        categories=_categories(reader.section("categories")),
+        categories=(categories := _categories(reader.section("categories"))),
         hours=_hours(reader.section("hours")),
         targets=_targets(reader.section("targets")),
         tags=_tags(reader.section("tags")),
         after_hours=_after_hours(reader.section("after_hours")),
         quotes=_quotes(reader.section("quotes")),
-        zendesk=_zendesk(reader.section("zendesk")),
+        zendesk=_zendesk(reader.section("zendesk"), categories.names),
         source=source,
     )
 
@@ -228,6 +233,18 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise self.fail(key, f"must be a positive number, got {value!r}")
         return float(value)
+
+    def string_map(self, key: str, names: tuple[str, ...]) -> dict[str, str]:
+        """An optional inline table of `name = "value"` for the given names only."""
+        value = self.table.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, f'must be a table of name = "value", got {value!r}')
+        for name, item in value.items():
+            if name not in names:
+                raise self.fail(key, f"has {name!r}; known: {', '.join(names)}")
+            if not isinstance(item, str) or not item:
+                raise self.fail(key, f"{name} must be a non-empty string, got {item!r}")
+        return dict(value)
 
     def boolean(self, key: str) -> bool:
         value = self._get(key)
@@ -353,7 +370,7 @@ def _quotes(r: _Reader) -> Quotes:
     )
 
 
-def _zendesk(r: _Reader) -> ZendeskFields:
+def _zendesk(r: _Reader, category_names: tuple[str, ...]) -> ZendeskFields:
     due_type = r.string("response_due_field_type")
     if due_type not in DUE_FIELD_TYPES:
         raise r.fail("response_due_field_type", f"must be 'date' or 'text', got {due_type!r}")
@@ -363,4 +380,6 @@ def _zendesk(r: _Reader) -> ZendeskFields:
         response_due_field_id=r.integer("response_due_field_id"),
         response_due_field_type=due_type,
         after_hours_field_id=r.integer("after_hours_field_id"),
+        urgency_values=r.string_map("urgency_values", LEVEL_NAMES),
+        category_values=r.string_map("category_values", category_names),
     )

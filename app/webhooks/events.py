@@ -3,6 +3,8 @@
 Two shapes arrive. Event-subscribed webhooks use Zendesk's envelope (`type`, `id`, `time`,
 `subject`, `detail`, `event`; ids are strings, priority upper case). Trigger-connected webhooks
 use the body template this project defines (see `trigger_body.py`): ids and times only.
+Messaging events (`messaging_ticket.message_added`) use the envelope with a `detail` that holds
+only the ticket id, and the message and its author's type in `event`.
 
 Each handler is a small pure function; `EVENT_HANDLERS` maps a Zendesk event type to it, so the
 list of supported events cannot drift from the code. A type that is absent is acknowledged and
@@ -11,6 +13,7 @@ ignored by the endpoint.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,9 +21,11 @@ from app.ticket_event import (
     COMMENT,
     CREATED,
     EVENT_SOURCE,
+    MESSAGE,
     STATUS_CHANGED,
     TRIGGER_SOURCE,
     Comment,
+    Message,
     TicketEvent,
     TicketSnapshot,
 )
@@ -28,6 +33,11 @@ from app.timestamps import parse_time
 from app.webhooks.trigger_body import TRIGGER_EVENTS
 
 ENVELOPE_TYPE_PREFIX = "zen:event-type:"
+# Zendesk's documented `actor.type` values of a messaging event; anything else is "unknown".
+MESSAGE_AUTHOR_TYPES = ("end_user", "agent", "trigger", "system")
+# Messaging ids are Sunshine Conversations ids (24 hex digits); kept to this shape, as they go
+# into Redis keys and log lines.
+_MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class InvalidEvent(ValueError):
@@ -168,10 +178,45 @@ def _ticket_status_changed(body: dict[str, Any]) -> TicketEvent:
     return _envelope(body, STATUS_CHANGED)
 
 
+def _messaging_message_added(body: dict[str, Any]) -> TicketEvent:
+    """A message in a messaging conversation. `detail` has only the ticket id; the text is in
+    `event.message.body` (read through the API when absent), the author's kind in `actor.type`."""
+    _require(body, ["id", "time", "detail.id", "event.message.id"])
+    event = body["event"]
+    message_id = str(event["message"]["id"]).strip()
+    if not _MESSAGE_ID.fullmatch(message_id):
+        raise InvalidEvent(["event.message.id"], "not a message id")
+    return TicketEvent(
+        event_id=str(body["id"]),
+        kind=MESSAGE,
+        source=EVENT_SOURCE,
+        ticket_id=_as_id(body["detail"]["id"], "detail.id"),
+        occurred_at=_as_time(body["time"], "time"),
+        message=_message(event),
+    )
+
+
+def _message(event: dict[str, Any]) -> Message:
+    actor = event.get("actor")
+    actor = actor if isinstance(actor, dict) else {}
+    author_type = str(actor.get("type"))
+    if author_type not in MESSAGE_AUTHOR_TYPES:
+        author_type = "unknown"
+    if str(actor.get("id") or "").startswith("zd:"):
+        author_type = "system"  # Zendesk's own bots (zd:answerBot), whatever the type says
+    text = event["message"].get("body")
+    return {
+        "id": str(event["message"]["id"]).strip(),
+        "body": text if isinstance(text, str) else None,
+        "author_type": author_type,
+    }
+
+
 EVENT_HANDLERS: dict[str, Callable[[dict[str, Any]], TicketEvent]] = {
     ENVELOPE_TYPE_PREFIX + "ticket.created": _ticket_created,
     ENVELOPE_TYPE_PREFIX + "ticket.comment_added": _ticket_comment_added,
     ENVELOPE_TYPE_PREFIX + "ticket.status_changed": _ticket_status_changed,
+    ENVELOPE_TYPE_PREFIX + "messaging_ticket.message_added": _messaging_message_added,
 }
 
 

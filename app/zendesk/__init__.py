@@ -18,7 +18,7 @@ from app.zendesk.errors import (
     ZendeskError,
     ZendeskUnavailable,
 )
-from app.zendesk.planner import Plan, plan_public_reply, plan_update
+from app.zendesk.planner import Plan, changes_nothing_on_any_ticket, plan_public_reply, plan_update
 from app.zendesk.ticket_state import TicketState
 
 
@@ -43,6 +43,7 @@ __all__ = [
     "ZendeskClient",
     "ZendeskError",
     "ZendeskUnavailable",
+    "changes_nothing_on_any_ticket",
     "make_zendesk",
     "plan_public_reply",
     "plan_update",

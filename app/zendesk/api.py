@@ -19,6 +19,10 @@ class ZendeskApi(Protocol):
         """One comment with whether its author is staff; None when the ticket has no such comment."""
         ...
 
+    def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
+        """A messaging message's text from the conversation log; None when it is not found."""
+        ...
+
     def integration_user_id(self) -> int | None:
         """The user our credentials act as; None when there is no account (dry run)."""
         ...

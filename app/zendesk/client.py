@@ -31,6 +31,10 @@ log = logging.getLogger("escalator.zendesk")
 
 USER_AGENT = f"escalator/{__version__} (+https://github.com/escalator)"
 COMMENTS_PER_PAGE = 100  # Zendesk's maximum
+CONVERSATION_LOG_PAGE_SIZE = 100  # Zendesk's maximum
+# How the conversation log names a messaging message: the webhook's `message.id` after this prefix
+# (inferred from the id formats; docs/worker.md, "Messaging").
+MESSAGE_REFERENCE_PREFIX = "zen:sunco:conversation_message:"
 
 
 class ZendeskClient:
@@ -95,6 +99,21 @@ class ZendeskClient:
         )
         return _comment_in(page, comment_id)
 
+    def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
+        """The text of a messaging message from the ticket's conversation log (newest first, one
+        page); "" for a message without text (an image, a file); None when it is not on the page."""
+        page = self._request(
+            "GET",
+            f"/api/v2/tickets/{ticket_id}/conversation_log",
+            params={"sort": "-created_at", "page[size]": CONVERSATION_LOG_PAGE_SIZE},
+        )
+        for record in page.get("events") or []:
+            if record.get("reference") == MESSAGE_REFERENCE_PREFIX + message_id:
+                content = record.get("content") or {}
+                text = content.get("text") if content.get("type") == "text" else None
+                return text if isinstance(text, str) else ""
+        return None
+
     def integration_user_id(self) -> int:
         """The id of the user our credentials act as (the integration user)."""
         return int(self._request("GET", "/api/v2/users/me")["user"]["id"])
@@ -158,7 +177,7 @@ def _raise_for_status(response: requests.Response, what: str) -> None:
     if status == 409:
         raise Conflict(message, status)
     if status == 422:
-        raise Unprocessable(message, status)
+        raise Unprocessable(message, status, _refused_field_ids(response))
     if status >= 500:
         raise ZendeskUnavailable(message, status)
     raise ZendeskError(message, status)
@@ -171,6 +190,23 @@ def _error_code(response: requests.Response) -> str:
     except (ValueError, AttributeError):
         return ""
     return error[:60] if isinstance(error, str) else ""
+
+
+def _refused_field_ids(response: requests.Response) -> tuple[int, ...]:
+    """The custom field ids a 422's `details` names. Zendesk documents no shape; the ones seen
+    are `{"details": {"base": [{"ticket_field_id": 103, ...}], "status": [{...}]}}`, so every
+    key's items are read, and only their ids (descriptions may quote the value we sent)."""
+    try:
+        details = response.json().get("details")
+    except (ValueError, AttributeError):
+        return ()
+    found: list[int] = []
+    for items in details.values() if isinstance(details, dict) else ():
+        for item in items if isinstance(items, list) else ():
+            field_id = item.get("ticket_field_id") if isinstance(item, dict) else None
+            if isinstance(field_id, int) and not isinstance(field_id, bool) and field_id not in found:
+                found.append(field_id)
+    return tuple(found)
 
 
 def _retry_after(response: requests.Response) -> float:

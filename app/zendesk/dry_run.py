@@ -29,6 +29,9 @@ class DryRunZendesk:
     def get_comment(self, ticket_id: int, comment_id: int) -> Comment | None:
         return self._cannot_read("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc&include=users")
 
+    def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
+        return self._cannot_read("GET", f"/api/v2/tickets/{ticket_id}/conversation_log?sort=-created_at")
+
     def integration_user_id(self) -> int | None:
         return None
 

@@ -36,7 +36,14 @@ class NotFound(ZendeskError):
 
 
 class Unprocessable(ZendeskError):
-    """422: Zendesk refused the update itself (closed ticket, invalid field value, ...)."""
+    """422: Zendesk refused the update itself (closed ticket, invalid field value, ...).
+
+    `refused_field_ids`: the custom fields the answer's `details` names (`ticket_field_id`), if any.
+    """
+
+    def __init__(self, message: str, status: int = 422, refused_field_ids: tuple[int, ...] = ()):
+        super().__init__(message, status)
+        self.refused_field_ids = refused_field_ids
 
 
 class AuthFailed(ZendeskError):

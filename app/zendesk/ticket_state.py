@@ -60,8 +60,7 @@ class TicketState:
 
     def after_update(self, body: dict[str, Any], answer: dict[str, Any]) -> TicketState:
         """The ticket after our PUT of `body`: Zendesk's answer when it has the ticket (new tags,
-        new updated_at); else (a dry run) the tags the body added, and no stamp."""
+        new updated_at); else (a dry run) the tags the body set, and no stamp."""
         if answer.get("ticket"):
             return TicketState.from_api(answer["ticket"])
-        added = tuple(body["ticket"].get("additional_tags", ()))
-        return replace(self, tags=self.tags + added, updated_at=None)
+        return replace(self, tags=tuple(body["ticket"].get("tags", self.tags)), updated_at=None)

@@ -50,7 +50,15 @@ def test_tag_names(policy):
 
 
 def test_zendesk_fields_for_the_adapter(policy):
-    assert policy.zendesk == ZendeskFields(0, 0, 0, "date", 0)
+    assert policy.zendesk == ZendeskFields(
+        0,
+        0,
+        0,
+        "text",
+        0,
+        urgency_values={"urgent": "urgent", "time_sensitive": "time_sensitive"},
+        category_values={name: name for name in policy.categories.names},
+    )
     with pytest.raises(AttributeError):
         policy.zendesk.urgency_field_id = 5  # frozen
 

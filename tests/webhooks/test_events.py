@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.ticket_event import MESSAGE
 from app.webhooks.events import COMMENT, CREATED, EVENT_HANDLERS, InvalidEvent, TicketEvent, parse_event
 from app.webhooks.trigger_body import trigger_body
 from tests.helpers import SAMPLES, load_json
@@ -49,10 +50,61 @@ def test_job_id_is_safe_and_derived_from_the_event():
 def test_unknown_type_is_none_and_handled_types_are_listed():
     assert parse_event({"type": "zen:event-type:ticket.merged"}) is None
     assert sorted(EVENT_HANDLERS) == [
+        "zen:event-type:messaging_ticket.message_added",
         "zen:event-type:ticket.comment_added",
         "zen:event-type:ticket.created",
         "zen:event-type:ticket.status_changed",
     ]
+
+
+def test_documented_messaging_payload_a_bot_message():
+    event = parse_event(load_json(REFERENCE / "messaging_ticket_message_added__documented_example.json"))
+    assert (event.kind, event.source, event.ticket_id) == (MESSAGE, "event", 141)
+    assert event.event_id == "01JQMQH83YNAKWSWJ8B1QH2NSC"  # a ULID, not a UUID: still the job's identity
+    assert event.occurred_at == "2025-02-11T14:32:05.254571515Z"
+    assert event.message == {
+        "id": "67ab5f55155becd183e284cb",
+        "body": "Hi there. How can I help you today?",
+        "author_type": "system",
+    }
+    assert event.ticket is None and event.comment is None  # detail holds only the ticket id
+    assert event.work_id == "ticket:141:message:67ab5f55155becd183e284cb"
+
+
+def test_end_user_messaging_message():
+    event = parse_event(load_json(REFERENCE / "messaging_ticket_message_added__end_user_urgent.json"))
+    assert event.message["author_type"] == "end_user"
+    assert event.message["body"].startswith("This is urgent now")
+    assert TicketEvent.from_job(json.loads(json.dumps(event.to_job()))) == event
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda e: e["message"].pop("body"), None),  # absent: the worker reads it
+        (lambda e: e["message"].update(body={"rich": "content"}), None),
+        (lambda e: e.pop("actor"), "unknown"),
+        (lambda e: e["actor"].update(type="bot"), "unknown"),
+        (lambda e: e["actor"].update(id="zd:answerBot"), "system"),
+    ],
+)
+def test_messaging_message_without_text_or_with_an_odd_actor(change, expected):
+    body = load_json(REFERENCE / "messaging_ticket_message_added__end_user_urgent.json")
+    change(body["event"])
+    message = parse_event(body).message
+    if expected is None:
+        assert message["body"] is None and message["author_type"] == "end_user"
+    else:
+        assert message["author_type"] == expected
+
+
+@pytest.mark.parametrize("message_id", ["", "a b", "x" * 200, "../../keys"])
+def test_messaging_message_id_must_be_an_id(message_id):
+    body = load_json(REFERENCE / "messaging_ticket_message_added__end_user_urgent.json")
+    body["event"]["message"]["id"] = message_id
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body)
+    assert caught.value.missing == ["event.message.id"]
 
 
 def test_missing_author_staff_flag_counts_as_staff():
@@ -112,6 +164,9 @@ def _mutated(sample: dict, data) -> dict:
                     "ticket_id",
                     "comment_id",
                     "updated_at",
+                    "message",
+                    "actor",
+                    "type",
                 ]
             ),
             min_size=1,
@@ -146,6 +201,9 @@ def test_any_body_parses_to_a_well_typed_event_or_a_clear_refusal(data, sample):
         assert all(isinstance(t, str) for t in event.ticket["tags"])
     if event.comment is not None and "body" in event.comment:
         assert isinstance(event.comment["body"], str) and isinstance(event.comment["author_is_staff"], bool)
+    if event.message is not None:
+        assert event.message["body"] is None or isinstance(event.message["body"], str)
+        assert event.message["author_type"] in ("end_user", "agent", "trigger", "system", "unknown")
     json.dumps(event.to_job())
 
 

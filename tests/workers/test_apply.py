@@ -57,7 +57,7 @@ def test_created_urgent_makes_one_put_with_the_whole_decision(applier, api, put_
         {
             "ticket": {
                 "priority": "urgent",
-                "additional_tags": ["urgency_urgent", "category_incident"],
+                "tags": ["enterprise", "urgency_urgent", "category_incident"],
                 "comment": {"body": "Escalated to urgent (incident).", "public": False},
                 "safe_update": True,
                 "updated_stamp": "2026-11-27T15:00:00Z",
@@ -82,11 +82,11 @@ def test_with_custom_fields_the_ticket_is_read_first_and_fields_go_in_the_same_p
         {
             "ticket": {
                 "priority": "urgent",
-                "additional_tags": ["urgency_urgent", "category_incident"],
+                "tags": ["enterprise", "urgency_urgent", "category_incident"],
                 "custom_fields": [
                     {"id": URGENCY_FIELD, "value": "urgent"},
                     {"id": CATEGORY_FIELD, "value": "incident"},
-                    {"id": DUE_FIELD, "value": "2026-11-27"},
+                    {"id": DUE_FIELD, "value": "2026-11-27T17:00:00Z"},
                 ],
                 "comment": {"body": "Escalated to urgent (incident).", "public": False},
                 "safe_update": True,
@@ -107,7 +107,7 @@ def test_custom_fields_are_never_lowered(make_applier, known_integration_user, a
                 custom_fields=[
                     {"id": URGENCY_FIELD, "value": "urgent"},
                     {"id": CATEGORY_FIELD, "value": "incident"},
-                    {"id": DUE_FIELD, "value": "2026-11-27"},
+                    {"id": DUE_FIELD, "value": "2026-11-27T17:00:00Z"},
                     {"id": AFTER_HOURS_FIELD, "value": False},
                 ],
             )
@@ -118,7 +118,7 @@ def test_custom_fields_are_never_lowered(make_applier, known_integration_user, a
     assert applier.apply(event("ticket_comment_added__time_sensitive_on_urgent_ticket")) == "updated"
 
     [body] = put_bodies()
-    assert body["ticket"]["additional_tags"] == ["urgency_time_sensitive"]
+    assert body["ticket"]["tags"] == ["enterprise", "category_incident", "urgency_urgent", "urgency_time_sensitive"]
     assert "priority" not in body["ticket"] and "custom_fields" not in body["ticket"]
 
 
@@ -158,7 +158,7 @@ def test_end_user_comment_decides_from_the_comment_only(applier, api, decide, pu
     assert text.body == "Any news? This is urgent for us now, the dashboard is down too."
     assert (text.current_priority, text.known_category) == ("normal", "incident")
     assert text.received_at.isoformat() == "2026-11-30T16:00:00.504117+00:00"
-    assert put_bodies()[0]["ticket"]["additional_tags"] == ["urgency_urgent"]
+    assert put_bodies()[0]["ticket"]["tags"] == ["enterprise", "category_incident", "urgency_urgent"]
 
 
 def test_two_category_tags_the_tie_order_wins_and_the_stale_one_is_removed(applier, api, decide, put_bodies):
@@ -169,8 +169,7 @@ def test_two_category_tags_the_tie_order_wins_and_the_stale_one_is_removed(appli
     assert applier.apply(both) == "updated"
 
     assert decide.calls[0].known_category == "incident"
-    body = put_bodies()[0]["ticket"]
-    assert (body["additional_tags"], body["remove_tags"]) == (["urgency_urgent"], ["category_other"])
+    assert put_bodies()[0]["ticket"]["tags"] == ["category_incident", "urgency_urgent"]
 
 
 def test_a_category_tag_the_policy_does_not_name_is_neither_read_nor_removed(applier, api, decide, put_bodies):
@@ -181,9 +180,7 @@ def test_a_category_tag_the_policy_does_not_name_is_neither_read_nor_removed(app
     assert applier.apply(billing) == "updated"
 
     assert decide.calls[0].known_category is None
-    body = put_bodies()[0]["ticket"]
-    assert body["additional_tags"] == ["urgency_urgent", "category_incident"]
-    assert "remove_tags" not in body
+    assert put_bodies()[0]["ticket"]["tags"] == ["category_billing", "urgency_urgent", "category_incident"]
 
 
 @pytest.mark.parametrize(
@@ -244,7 +241,7 @@ def test_ticket_with_everything_including_fields_is_a_noop_after_one_read(make_a
         custom_fields=[
             {"id": URGENCY_FIELD, "value": "urgent"},
             {"id": CATEGORY_FIELD, "value": "incident"},
-            {"id": DUE_FIELD, "value": "2026-11-30"},
+            {"id": DUE_FIELD, "value": "2026-11-30T18:00:00Z"},
             {"id": AFTER_HOURS_FIELD, "value": False},
         ],
     )
@@ -260,7 +257,7 @@ def test_priority_is_never_lowered(applier, api, put_bodies):
     assert applier.apply(event("ticket_comment_added__time_sensitive_on_urgent_ticket")) == "updated"
     body = put_bodies()[0]["ticket"]
     assert "priority" not in body
-    assert body["additional_tags"] == ["urgency_time_sensitive"]
+    assert body["tags"] == ["enterprise", "category_incident", "urgency_urgent", "urgency_time_sensitive"]
 
 
 def test_conflict_rereads_decides_again_and_retries_with_the_new_stamp(applier, api, put_bodies, decide):
@@ -419,3 +416,143 @@ def test_a_configured_field_the_ticket_does_not_have_is_not_written(
     assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
     [body] = put_bodies()
     assert DUE_FIELD not in [f["id"] for f in body["ticket"]["custom_fields"]]
+
+
+# --- Tags: the whole list, merged, under safe_update ----------------------------------------
+
+
+def test_a_tag_added_by_someone_else_between_the_event_and_our_write_survives_the_409_retry(
+    applier, api, put_bodies, decide
+):
+    """Update Ticket replaces the list: the merge must be redone on what the ticket holds now."""
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(
+        TICKET_URL,
+        json={
+            "ticket": api_ticket(
+                tags=["enterprise", "category_incident", "vip_escalation"],  # an agent added it meanwhile
+                updated_at="2026-11-30T16:00:09Z",
+            )
+        },
+    )
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
+
+    first, second = put_bodies()
+    assert first["ticket"]["tags"] == ["enterprise", "category_incident", "urgency_urgent"]
+    assert first["ticket"]["updated_stamp"] == "2026-11-30T16:00:00Z"
+    assert second["ticket"]["tags"] == ["enterprise", "category_incident", "vip_escalation", "urgency_urgent"]
+    assert second["ticket"]["updated_stamp"] == "2026-11-30T16:00:09Z"
+    assert len(decide.calls) == 2  # decided again on the fresh ticket
+
+
+def test_a_tag_removed_by_someone_else_in_between_is_not_put_back(applier, api, put_bodies):
+    api.put(TICKET_URL, status=409, json={"error": "UpdateConflict"})
+    api.get(TICKET_URL, json={"ticket": api_ticket(tags=["category_incident"], updated_at="2026-11-30T16:00:09Z")})
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+
+    assert applier.apply(event("ticket_comment_added__end_user_urgent")) == "updated"
+
+    assert put_bodies()[1]["ticket"]["tags"] == ["category_incident", "urgency_urgent"]
+
+
+# --- 422 on custom fields: the rest still lands ---------------------------------------------
+
+REFUSED_DUE_DATE = {
+    "error": "RecordInvalid",
+    "description": "Record validation errors",
+    "details": {
+        "base": [
+            {
+                "description": "Response due is not valid",
+                "error": "InvalidValue",
+                "ticket_field_id": DUE_FIELD,
+                "ticket_field_type": "FieldDate",
+            }
+        ]
+    },
+}
+
+
+def test_a_refused_custom_field_retries_once_without_the_fields_and_the_note_says_which(
+    make_applier, known_integration_user, api, put_bodies, caplog
+):
+    applier = make_applier(policy=FakePolicy())
+    api.get(TICKET_URL, json={"ticket": api_ticket(updated_at="2026-11-27T15:00:00Z")})
+    api.put(TICKET_URL, status=422, json=REFUSED_DUE_DATE)
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+
+    with caplog.at_level(logging.INFO, logger="escalator.worker"):
+        assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
+
+    refused, written = put_bodies()
+    assert [f["id"] for f in refused["ticket"]["custom_fields"]] == [URGENCY_FIELD, CATEGORY_FIELD, DUE_FIELD]
+    assert "custom_fields" not in written["ticket"]
+    assert written["ticket"]["priority"] == "urgent"
+    assert written["ticket"]["tags"] == refused["ticket"]["tags"]
+    assert written["ticket"]["updated_stamp"] == "2026-11-27T15:00:00Z"
+    note = written["ticket"]["comment"]["body"]
+    assert note.startswith("Escalated to urgent (incident).\n\n")
+    assert f"Zendesk refused custom field {DUE_FIELD}," in note
+    assert f"worker.ticket.fields_refused ticket=35436 fields={DUE_FIELD}" in caplog.text
+    assert "Response due is not valid" not in caplog.text  # Zendesk's description stays out of the log
+
+
+def test_a_refused_custom_field_that_was_all_the_update_had_is_not_written_again(
+    make_applier, known_integration_user, api, put_bodies, redis_db
+):
+    applier = make_applier(policy=FakePolicy())
+    done = api_ticket(priority="urgent", tags=["enterprise", "urgency_urgent", "category_incident"])
+    api.get(TICKET_URL, json={"ticket": done})
+    api.put(TICKET_URL, status=422, json=REFUSED_DUE_DATE)
+
+    assert applier.apply(event("ticket_created__urgent_outage")) == "dropped:fields_refused"
+
+    assert len(put_bodies()) == 1
+    assert redis_db.get(redis_keys.done("ticket:35436:created")) == b"dropped:fields_refused"
+
+
+def test_a_422_that_names_no_field_of_ours_drops_the_update_as_before(applier, api, put_bodies):
+    closed = {"error": "RecordInvalid", "details": {"status": [{"description": "closed prevents ticket update"}]}}
+    api.put(TICKET_URL, status=422, json=closed)
+    assert applier.apply(event("ticket_created__urgent_outage")) == "dropped:unprocessable"
+    assert len(put_bodies()) == 1
+
+
+# --- One pass per new ticket -----------------------------------------------------------------
+
+
+def description_echo(**ticket_times):
+    """The new ticket's first comment as `comment_added`: the snapshot unchanged since creation."""
+    base = event("ticket_comment_added__end_user_urgent")
+    times = {"created_at": "2026-11-30T16:00:00Z", "updated_at": "2026-11-30T16:00:00Z", **ticket_times}
+    return replace(base, ticket={**base.ticket, **times})
+
+
+def test_the_first_comment_of_a_new_ticket_costs_no_decision_and_no_call(applier, api, decide):
+    assert applier.apply(description_echo()) == "ignored:first_comment"
+    assert len(api.calls) == 0
+    assert decide.calls == []
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"updated_at": "2026-11-30T16:00:01Z"},  # the ticket changed since it was created
+        {"created_at": None},  # the snapshot cannot tell
+        {"updated_at": None},
+    ],
+)
+def test_a_comment_on_a_ticket_that_changed_since_creation_is_decided(applier, api, decide, times):
+    if times.get("updated_at", "") is None:  # a snapshot without a stamp is not trusted: the ticket is read
+        api.get(TICKET_URL, json={"ticket": api_ticket(updated_at="2026-11-30T16:00:05Z")})
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+    assert applier.apply(description_echo(**times)) == "updated"
+    assert len(decide.calls) == 1
+
+
+def test_the_first_comment_rule_is_only_for_event_webhook_comments(applier, api):
+    created = event("ticket_created__urgent_outage")  # created_at == updated_at, but a creation
+    api.put(TICKET_URL, json={"ticket": api_ticket(priority="urgent")})
+    assert applier.apply(created) == "updated"

@@ -40,7 +40,7 @@ def test_policy_example_urgent_outage_in_business_hours(applier, api, put_bodies
     [body] = put_bodies()
     update = body["ticket"]
     assert update["priority"] == "urgent"
-    assert update["additional_tags"] == ["urgency_urgent", "category_incident"]
+    assert update["tags"] == ["enterprise", "urgency_urgent", "category_incident"]
     # the after-hours checkbox is already false on the ticket: not rewritten
     assert update["custom_fields"] == [
         {"id": 101, "value": "urgent"},
@@ -61,8 +61,8 @@ def test_near_miss_gets_its_tag_and_a_note_only(applier, api, put_bodies):
     api.put(TICKET_URL, json={"ticket": {}})
     assert applier.apply(comment_event("Any news? This is urgnet for us.")) == "updated"
     [body] = put_bodies()
-    assert set(body["ticket"]) == {"additional_tags", "comment", "safe_update", "updated_stamp"}
-    assert body["ticket"]["additional_tags"] == ["urgency_near_miss"]
+    assert set(body["ticket"]) == {"tags", "comment", "safe_update", "updated_stamp"}
+    assert body["ticket"]["tags"] == ["enterprise", "category_incident", "urgency_near_miss"]
 
 
 def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(applier, api, put_bodies):
@@ -88,20 +88,26 @@ def test_time_sensitive_comment_keeps_an_urgent_priority_and_the_known_category(
     assert applier.apply(ticket_event) == "updated"
 
     [body] = put_bodies()
-    assert body["ticket"]["additional_tags"] == ["urgency_time_sensitive"]
+    assert body["ticket"]["tags"] == [*tags, "urgency_time_sensitive"]
     assert "priority" not in body["ticket"] and "custom_fields" not in body["ticket"]
     assert "Priority kept at urgent" in body["ticket"]["comment"]["body"]
     assert "account_access" in body["ticket"]["comment"]["body"]
 
 
 @pytest.mark.parametrize(
-    "tags, category, removed",
+    "tags, category, merged",
     [
-        (["category_other", "category_incident"], "incident", ["category_other"]),  # tie order: incident first
-        (["category_billing", "category_account_access"], "account_access", None),  # an agent's own tag
+        # tie order: incident first, and the other policy category tag goes
+        (["category_other", "category_incident"], "incident", ["category_incident", "urgency_urgent"]),
+        # category_billing is an agent's own tag: kept
+        (
+            ["category_billing", "category_account_access"],
+            "account_access",
+            ["category_billing", "category_account_access", "urgency_urgent"],
+        ),
     ],
 )
-def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, tags, category, removed):
+def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, tags, category, merged):
     api.get(TICKET_URL, json={"ticket": api_ticket(tags=tags)})
     api.put(TICKET_URL, json={"ticket": {}})
 
@@ -110,8 +116,7 @@ def test_the_known_category_is_a_policy_category_tag(applier, api, put_bodies, t
     [body] = put_bodies()
     update = body["ticket"]
     assert {"id": 102, "value": category} in update["custom_fields"]
-    assert update["additional_tags"] == ["urgency_urgent"]
-    assert update.get("remove_tags") == removed
+    assert update["tags"] == merged
 
 
 # --- The after-hours public reply (POLICY.md section 4, [after_hours.public_reply]) -----------
@@ -121,7 +126,7 @@ from app import redis_keys  # noqa: E402
 from app.policy import load_policy as _load_policy  # noqa: E402
 from workers import jobs  # noqa: E402
 
-NO_FIELDS = ZendeskFields(0, 0, 0, "date", 0)
+NO_FIELDS = ZendeskFields(0, 0, 0, "text", 0)
 SATURDAY_NIGHT = "2026-11-28T07:30:00Z"  # Saturday 02:30 ET
 LOCKED_OUT = "Urgent: I am locked out of my account and cannot log in."
 STAMP = "2026-11-30T16:00:00Z"  # the fixture snapshot's updated_at
@@ -166,14 +171,20 @@ def assert_main_update(body):
     update = dict(body["ticket"])
     note = update.pop("comment")
     assert note["public"] is False and "account_access" in note["body"]
-    assert update == {"priority": "urgent", "additional_tags": NBD_TAGS, "safe_update": True, "updated_stamp": STAMP}
+    assert update == {
+        "priority": "urgent",
+        "tags": ["enterprise", *NBD_TAGS],
+        "safe_update": True,
+        "updated_stamp": STAMP,
+    }
 
 
-def public_reply(stamp=AFTER_MAIN) -> dict:
+def public_reply(stamp=AFTER_MAIN, *extra_tags) -> dict:
+    """The reply PUT on the ticket as ticket_now() shows it: its tags merged with the replied tag."""
     return {
         "ticket": {
             "comment": {"body": REPLY_TEXT, "public": True},
-            "additional_tags": [REPLIED],
+            "tags": ["enterprise", *NBD_TAGS, *extra_tags, REPLIED],
             "safe_update": True,
             "updated_stamp": stamp,
         }
@@ -194,7 +205,9 @@ def test_public_reply_enabled_after_hours_account_access_makes_two_puts(reply_ap
     assert set(redis_db.keys()) == {
         redis_keys.INTEGRATION_USER_ID.encode(),
         redis_keys.done("ticket:35436:comment:41000000001").encode(),
+        redis_keys.ticket_writes(35436).encode(),
     }
+    assert redis_db.zcard(redis_keys.ticket_writes(35436)) == 2  # both PUTs count against Zendesk's limit
 
 
 def test_public_reply_disabled_makes_one_put_only(reply_applier, api, put_bodies):
@@ -338,5 +351,19 @@ def test_dry_run_logs_the_reply_put_without_a_stamp(make_applier, caplog):
         for r in caplog.records
         if r.name == "escalator.zendesk.dry_run" and "body=" in r.getMessage()
     ]
-    assert main["ticket"]["additional_tags"] == NBD_TAGS
-    assert reply == {"ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "additional_tags": [REPLIED]}}
+    assert main["ticket"]["tags"] == ["enterprise", *NBD_TAGS]
+    assert reply == {
+        "ticket": {"comment": {"body": REPLY_TEXT, "public": True}, "tags": ["enterprise", *NBD_TAGS, REPLIED]}
+    }
+
+
+def test_a_main_put_answer_without_the_ticket_makes_the_reply_read_it_first(reply_applier, api, put_bodies):
+    """The reply's `tags` replace the list, so it is never sent without a stamp to guard it."""
+    api.put(TICKET_URL, json={})  # no ticket in the answer (Zendesk documents one; never trust it blindly)
+    api.get(TICKET_URL, json=ticket_now("agent_tag", updated_at="2026-11-30T16:00:07Z"))
+    api.put(TICKET_URL, json=ticket_now("agent_tag", REPLIED))
+
+    assert reply_applier().apply(after_hours_locked_out()) == "updated"
+
+    assert [c.request.method for c in api.calls] == ["PUT", "GET", "PUT"]
+    assert put_bodies()[-1] == public_reply("2026-11-30T16:00:07Z", "agent_tag")

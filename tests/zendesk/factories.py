@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Decision, TicketText
 from app.webhooks.events import TicketEvent, parse_event
@@ -21,6 +22,7 @@ INTEGRATION_USER_ID = 900001
 URGENCY_FIELD, CATEGORY_FIELD, DUE_FIELD, AFTER_HOURS_FIELD = 101, 102, 103, 104
 CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update", "other")
 CATEGORY_TAGS = tuple(f"category_{name}" for name in CATEGORY_NAMES)
+NEW_YORK = ZoneInfo("America/New_York")
 
 
 @dataclass(frozen=True)
@@ -30,8 +32,10 @@ class ZendeskConfig:
     urgency_field_id: int = URGENCY_FIELD
     category_field_id: int = CATEGORY_FIELD
     response_due_field_id: int = DUE_FIELD
-    response_due_field_type: str = "date"
+    response_due_field_type: str = "text"
     after_hours_field_id: int = AFTER_HOURS_FIELD
+    urgency_values: dict[str, str] = field(default_factory=dict)
+    category_values: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class FakeTags:
     category_prefix: str = "category_"
     next_business_day: str = "next_business_day"
     public_reply_sent: str = "next_business_day_replied"
+
+
+@dataclass(frozen=True)
+class FakeHours:
+    time_zone: ZoneInfo = NEW_YORK
 
 
 @dataclass(frozen=True)
@@ -53,9 +62,10 @@ class FakePolicy:
     zendesk: ZendeskConfig = field(default_factory=ZendeskConfig)
     tags: FakeTags = field(default_factory=FakeTags)
     categories: FakeCategories = field(default_factory=FakeCategories)
+    hours: FakeHours = field(default_factory=FakeHours)
 
 
-NO_FIELDS = ZendeskConfig(0, 0, 0, "date", 0)
+NO_FIELDS = ZendeskConfig(0, 0, 0, "text", 0)
 
 
 def decision(

@@ -178,6 +178,68 @@ def test_statuses_map_to_typed_errors(api, client, status, error):
     assert str(raised.value).startswith(f"PUT /api/v2/tickets/1: {status}")
 
 
+@pytest.mark.parametrize(
+    "details, field_ids",
+    [
+        # zenpy #425: a date field refusing a time
+        (
+            {"base": [{"description": "Due is not valid", "error": "InvalidValue", "ticket_field_id": 103}]},
+            (103,),
+        ),
+        # required on solve: several fields, one entry each
+        (
+            {
+                "base": [
+                    {"description": "x", "error": None, "ticket_field_id": 11, "ticket_field_type": "FieldAssignee"},
+                    {"description": "y", "error": None, "ticket_field_id": 12, "ticket_field_type": "FieldTagger"},
+                ]
+            },
+            (11, 12),
+        ),
+        ({"status": [{"description": "closed prevents ticket update"}]}, ()),  # keyed by attribute, no field
+        ({"base": "not a list"}, ()),
+        ("not an object", ()),
+        ({"base": [{"ticket_field_id": "103"}, {"ticket_field_id": True}]}, ()),  # ids are integers
+    ],
+)
+def test_422_names_the_refused_custom_fields_from_any_details_key(api, client, details, field_ids):
+    body = {"error": "RecordInvalid", "description": "Record validation errors", "details": details}
+    api.put(f"{BASE_URL}/api/v2/tickets/1", status=422, json=body)
+    with pytest.raises(Unprocessable) as raised:
+        client.update_ticket(1, {"ticket": {"priority": "urgent"}})
+    assert raised.value.refused_field_ids == field_ids
+
+
+def test_message_text_is_read_from_the_conversation_log_newest_first(api, client):
+    api.get(
+        f"{BASE_URL}/api/v2/tickets/141/conversation_log",
+        match=[matchers.query_param_matcher({"sort": "-created_at", "page[size]": "100"})],
+        json={
+            "events": [
+                {
+                    "type": "Comment",
+                    "reference": "zen:ticket_event:8639371328313",
+                    "content": {"type": "html", "body": "<p>Conversation with Dana</p>"},
+                },
+                {
+                    "type": "Messaging::ConversationMessage",
+                    "reference": "zen:sunco:conversation_message:6807603a38564290f5a086c2",
+                    "content": {"type": "text", "text": "it is urgent"},
+                },
+                {
+                    "type": "Messaging::ConversationMessage",
+                    "reference": "zen:sunco:conversation_message:6807603a38564290f5a08600",
+                    "content": {"type": "image", "media_url": "https://x"},
+                },
+            ],
+            "meta": {"has_more": False},
+        },
+    )
+    assert client.get_message_text(141, "6807603a38564290f5a086c2") == "it is urgent"
+    assert client.get_message_text(141, "6807603a38564290f5a08600") == ""
+    assert client.get_message_text(141, "8639371328313") is None
+
+
 def test_429_carries_retry_after(api, client):
     api.get(f"{BASE_URL}/api/v2/tickets/1", status=429, headers={"Retry-After": "7"}, body="Too many")
     with pytest.raises(RateLimited) as raised:
@@ -232,6 +294,8 @@ def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
         dry.get_ticket(1)
     with pytest.raises(DryRunRead):
         dry.get_comment(1, 2)
+    with pytest.raises(DryRunRead):
+        dry.get_message_text(1, "6807603a38564290f5a086c2")
     assert dry.integration_user_id() is None
     dry.update_ticket(35436, body)
     put = [r for r in caplog.records if "PUT" in r.getMessage()]
@@ -256,6 +320,12 @@ def test_a_refusal_keeps_zendesks_answer_for_whoever_explains_it(api, client):
     refusal = {"error": "RecordInvalid", "details": {"title": [{"description": "Title: cannot be blank"}]}}
     api.post(f"{BASE_URL}/api/v2/triggers", status=422, json=refusal)
     with pytest.raises(Unprocessable) as caught:
-        client.request("POST", "/api/v2/triggers", json={"trigger": {}})
+        # A request the OpenAPI file accepts (every recorded request is checked), which Zendesk refuses.
+        blank_title = {
+            "title": "",
+            "conditions": {"all": [], "any": []},
+            "actions": [{"field": "status", "value": "open"}],
+        }
+        client.request("POST", "/api/v2/triggers", json={"trigger": blank_title})
     assert caught.value.body == refusal
     assert "cannot be blank" not in str(caught.value)  # the message itself never carries the body
