@@ -1,0 +1,237 @@
+"""The deadline a time-sensitive customer names (POLICY.md section 6), and whether it is short notice.
+
+A deadline is a date or day after a cue ("by Friday", "before 12/15", "deadline: Dec 3", "no
+later than the 15th", "by the end of the month"), or an end-of-day form that is its own cue
+("EOD tomorrow"). It is resolved against the event's date in the policy's time zone:
+- a weekday is its next occurrence on or after the event's date ("by Friday" on a Monday is that
+  week's Friday, on a Friday it is that day), except after "on" ("on Monday"), where it is the
+  event's week's day and a day already past is no deadline; "next Friday" is the following
+  week's Friday;
+- a date without a year takes the event's year (US order: 12/3 is December 3); if that is past,
+  it is next year's only when that is at most `roll_over_days` away ("by Jan 5" written on Dec 28),
+  else it is a past date and no deadline; "the 15th" is this month's, or next month's once past;
+- "today", "tonight", "EOD" are the event's date, "tomorrow" the next; "end of the week" is the
+  week's last open day ([hours] days), "end of the month" its last day;
+- "before X" means the deadline is X; a deadline is never before the event's date.
+Strong cues ("by", "before", "deadline", "due", ...) outrank weak ones ("on", "for"); among
+those of the same strength the earliest date wins, so short notice is never missed.
+
+Finding is a few compiled patterns with bounded repetition (linear in the text), and at most
+`max_candidates` matches per field are resolved: hostile text cannot make it slow. Dates are
+parsed and moved with python-dateutil (`parser`, `relativedelta`), not hand-written calendars.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+from app.policy.calendar import MAX_DAYS_SEARCHED, is_open_day
+from app.policy.config import Hours, Policy
+from app.policy.fields import ReadField
+from app.policy.model import Evidence
+
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+# Full names and the abbreviations people write after "by"; "sat" and "sun" are ordinary words.
+WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|mon|tues?|wed|thur?s?|fri)\.?"
+)
+WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_END = r"(?![^\W_])"
+_SPACE = r"\s{1,4}"
+ORDINAL = r"(?:st|nd|rd|th)?"
+# A clock time that may stand between the cue and the day: "by 5pm Friday", "by noon on 12/15".
+CLOCK = (
+    r"(?:(?:\d{1,2}(?::\d{2})?\s{0,2}(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}|noon|midnight)"
+    r"(?:\s{1,2}(?:et|est|edt|ct|cst|cdt|pt|pst|pdt|utc|gmt))?,?\s{1,4}(?:on\s{1,4})?)"
+)
+EOD = r"(?:eod|cob|eob|end\s{1,4}of\s{1,4}(?:the\s{1,4})?(?:business\s{1,4})?day|close\s{1,4}of\s{1,4}business)"
+DAY_PART = r"(?:\s{1,4}(?:morning|afternoon|evening|night|eod|cob|end\s{1,4}of\s{1,4}day))?"
+# The date forms; the groups say which one matched.
+EXPRESSION = (
+    rf"(?:(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|{WEEKDAY}))?{_END}"
+    rf"|(?P<relative>today|tonight|tomorrow|tmrw){DAY_PART}{_END}"
+    rf"|(?:{WEEKDAY},?{_SPACE}(?:the{_SPACE})?)?(?P<date>{MONTH}\.?{_SPACE}\d{{1,2}}{ORDINAL}(?:,?{_SPACE}\d{{4}})?"
+    rf"|\d{{1,2}}{ORDINAL}{_SPACE}(?:of{_SPACE})?{MONTH}\.?(?:,?{_SPACE}\d{{4}})?"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?){_END}(?![/-]\d)"
+    rf"|(?:(?P<qualifier>this|next|coming|the{_SPACE}coming){_SPACE})?(?P<weekday>{WEEKDAY}){DAY_PART}{_END}"
+    rf"|the{_SPACE}(?P<nth>\d{{1,2}})(?:st|nd|rd|th){_END}"
+    rf"|(?:the{_SPACE})?end{_SPACE}of{_SPACE}(?:the{_SPACE})?(?P<period_next>next{_SPACE})?(?:this{_SPACE})?"
+    rf"(?P<period>week|month|year|quarter){_END}"
+    rf"|(?P<period_short>eow|eom|eoy){_END})"
+)
+
+
+@dataclass(frozen=True)
+class FoundDeadline:
+    day: date
+    evidence: Evidence
+    strong: bool
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    cued: re.Pattern[str]
+    uncued: re.Pattern[str]
+    strong: frozenset[str]
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    longest_first = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(r"\s{1,4}".join(re.escape(part) for part in w.split()) for w in longest_first)
+
+
+@lru_cache(maxsize=16)
+def _patterns(policy: Policy) -> _Patterns:
+    rules = policy.intake.deadline
+    cues = _alternatives(rules.strong_cues + rules.weak_cues)
+    # cue, then ":" or "-" or "is"/"of", then maybe a clock time, then the date
+    cued = (
+        rf"(?<![^\W_])(?P<cue>{cues})(?:\s{{0,4}}[:\-\u2013\u2014=]\s{{0,4}}|{_SPACE}(?:(?:is|of|at){_SPACE})?)"
+        rf"(?:the{_SPACE}latest{_SPACE})?{CLOCK}?{EXPRESSION}"
+    )
+    # forms that carry their own cue: "EOD tomorrow", "tomorrow EOD", "Friday EOD", "Friday deadline"
+    # (the day before "EOD" is matched first, so "tomorrow EOD" is not read as a bare "EOD")
+    uncued = (
+        rf"(?<![^\W_])(?:(?P<relative>today|tomorrow|tmrw){_SPACE}{EOD}{_END}"
+        rf"|(?P<weekday>{WEEKDAY}){_SPACE}(?:{EOD}|deadline|cutoff|cut-off|go-live){_END}"
+        rf"|(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|tmrw|{WEEKDAY}))?{_END})"
+    )
+    return _Patterns(
+        cued=re.compile(cued),
+        uncued=re.compile(uncued),
+        strong=frozenset(" ".join(c.split()) for c in rules.strong_cues),
+    )
+
+
+def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> FoundDeadline | None:
+    """The deadline the fields name, read against `today` (the event's date in the policy's zone)."""
+    patterns = _patterns(policy)
+    limit = policy.intake.deadline.max_candidates
+    best: FoundDeadline | None = None
+    for field_text in fields:
+        cued_spans: list[tuple[int, int]] = []
+        for pattern in (patterns.cued, patterns.uncued):
+            for count, match in enumerate(pattern.finditer(field_text.lowered)):
+                if count >= limit:
+                    break
+                if pattern is patterns.cued:
+                    cued_spans.append(match.span())
+                elif any(start < match.end() and match.start() < end for start, end in cued_spans):
+                    continue  # "EOD" in "by Friday EOD": the cued reading has it
+                cue = " ".join((match.groupdict().get("cue") or "").split())
+                strong = cue in patterns.strong or not cue
+                day = _resolve(match, cue, today, policy)
+                if day is None or day < today:
+                    continue  # a past date or weekday is not a deadline
+                if best is None or (strong, -day.toordinal()) > (best.strong, -best.day.toordinal()):
+                    best = FoundDeadline(day, field_text.evidence("deadline", "deadline", *match.span()), strong)
+    return best
+
+
+def _resolve(match: re.Match[str], cue: str, today: date, policy: Policy) -> date | None:
+    groups = match.groupdict()
+    if groups.get("eod") and not groups.get("weekday") and not groups.get("relative"):
+        return _day_word(groups.get("eod_day") or "today", today)
+    if groups.get("relative"):
+        return _day_word(groups["relative"], today)
+    if groups.get("date"):
+        return _calendar_date(groups["date"], today, policy.intake.deadline.roll_over_days)
+    if groups.get("weekday"):
+        qualifier = " ".join((groups.get("qualifier") or "").split())
+        return _weekday(groups["weekday"], qualifier, cue, today)
+    if groups.get("nth"):
+        return _nth(int(groups["nth"]), today)
+    period = groups.get("period") or {"eow": "week", "eom": "month", "eoy": "year"}.get(
+        groups.get("period_short") or ""
+    )
+    if period:
+        return _period_end(period, bool(groups.get("period_next")), today, policy.hours)
+    return None
+
+
+def _day_word(word: str, today: date) -> date | None:
+    if word in ("today", "tonight"):
+        return today
+    if word in ("tomorrow", "tmrw"):
+        return today + timedelta(days=1)
+    return _weekday(word, "", "", today)
+
+
+def _weekday_number(word: str) -> int:
+    return WEEKDAY_INDEX[word.rstrip(".")[:3]]
+
+
+def _weekday(word: str, qualifier: str, cue: str, today: date) -> date | None:
+    number = _weekday_number(word)
+    if qualifier == "next":  # the following week's day
+        return today - timedelta(days=today.weekday()) + timedelta(days=7 + number)
+    if cue == "on" and not qualifier:  # "on Monday": this week's Monday, which may be past
+        return today - timedelta(days=today.weekday()) + timedelta(days=number)
+    return today + relativedelta(weekday=number)  # the next one, today included
+
+
+def _calendar_date(text: str, today: date, roll_over_days: int) -> date | None:
+    cleaned = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text)
+    has_year = bool(re.search(r"\d{4}|\d{1,2}/\d{1,2}/\d{2}", cleaned))
+    try:
+        parsed = date_parser.parse(cleaned, default=datetime(today.year, today.month, 1), dayfirst=False).date()
+    except (ValueError, OverflowError):
+        return None  # "2/30", "13/45": not a date
+    if has_year or parsed >= today:
+        return parsed
+    try:
+        rolled = parsed + relativedelta(years=1)
+    except ValueError:
+        return None
+    return rolled if (rolled - today).days <= roll_over_days else None
+
+
+def _nth(day: int, today: date) -> date | None:
+    for months in (0, 1):
+        month_start = today.replace(day=1) + relativedelta(months=months)
+        if day <= (month_start + relativedelta(day=31)).day:
+            candidate = month_start.replace(day=day)
+            if candidate >= today:
+                return candidate
+    return None
+
+
+def _period_end(period: str, following: bool, today: date, hours: Hours) -> date:
+    if period == "week":
+        last_open = max(hours.days) if hours.days else 4
+        end = today - timedelta(days=today.weekday()) + timedelta(days=last_open + (7 if following else 0))
+        return end if end >= today else end + timedelta(days=7)
+    if period == "month":
+        return today + relativedelta(months=1 if following else 0, day=31)
+    if period == "quarter":
+        quarter_end_month = 3 * ((today.month - 1) // 3 + 1)
+        return date(today.year, quarter_end_month, 1) + relativedelta(day=31)
+    return date(today.year + (1 if following else 0), 12, 31)
+
+
+def business_days_after(start: date, end: date, hours: Hours, enough: int) -> int:
+    """Open days after `start` up to and including `end`, counted up to `enough` (then it stops)."""
+    count = 0
+    day = start
+    for _ in range(MAX_DAYS_SEARCHED):
+        day += timedelta(days=1)
+        if day > end or count >= enough:
+            break
+        count += is_open_day(day, hours)
+    return count
+
+
+def is_short_notice(event_day: date, deadline: date, policy: Policy) -> bool:
+    """Fewer than the configured business days after the event's date, up to the deadline (inclusive)."""
+    enough = policy.intake.deadline.short_notice_business_days
+    return business_days_after(event_day, deadline, policy.hours, enough) < enough
