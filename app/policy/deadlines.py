@@ -104,7 +104,8 @@ def _patterns(policy: Policy) -> _Patterns:
     uncued = (
         rf"(?<![^\W_])(?:(?P<relative>today|tomorrow|tmrw){_SPACE}{EOD}{_END}"
         rf"|(?P<weekday>{WEEKDAY}){_SPACE}(?:{EOD}|deadline|cutoff|cut-off|go-live){_END}"
-        rf"|(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|tmrw|{WEEKDAY}))?{_END})"
+        rf"|(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|tmrw|{WEEKDAY}))?{_END}"
+        rf"|(?P<period_short>eow|eom|eoy){_END})"
     )
     return _Patterns(
         cued=re.compile(cued),
