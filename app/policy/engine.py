@@ -7,7 +7,7 @@ from app.policy.categories import categorize
 from app.policy.config import Policy
 from app.policy.explain import explain
 from app.policy.fields import readable_fields
-from app.policy.intake import IntakeResult, check_intake, needs_intake
+from app.policy.intake import NOTHING, check_intake, needs_intake
 from app.policy.model import COMMENT, LEVELS, NONE, Decision, Evidence, TicketText
 from app.policy.outcome import outcome_for
 from app.policy.terms import scan_terms
@@ -31,7 +31,7 @@ def decide(ticket: TicketText, policy: Policy) -> Decision:
 
     after_hours = is_after_hours(ticket.received_at, policy.hours)
     outcome = outcome_for(level, category, near_miss, after_hours, ticket.received_at, ticket.current_priority, policy)
-    intake = IntakeResult()
+    intake = NOTHING
     if needs_intake(ticket, level, category):
         today = ticket.received_at.astimezone(policy.hours.time_zone).date()
         intake = check_intake(ticket, level, category, fields, link, today, policy)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from app.policy.config import ITEM_NAMES, Policy
 from app.policy.deadlines import business_days_after
-from app.policy.intake import DEADLINE, IntakeResult
+from app.policy.intake import DEADLINE, NOTHING, IntakeResult
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
 from app.timestamps import format_utc
 
@@ -31,9 +31,10 @@ def explain(
     lines.append(_category_line(category, category_source, evidence))
     lines += _time_lines(level, after_hours, event_time, outcome, category, policy)
     lines += _priority_lines(level, outcome)
-    event_day = event_time.astimezone(policy.hours.time_zone).date()
-    lines += _deadline_lines(intake, evidence, event_day, policy)
-    lines += _report_lines(level, category, intake, evidence, policy)
+    if intake is not NOTHING:
+        event_day = event_time.astimezone(policy.hours.time_zone).date()
+        lines += _deadline_lines(intake, evidence, event_day, policy)
+        lines += _report_lines(category, intake, evidence, policy)
     return "\n".join(line for line in lines if line)
 
 
@@ -152,9 +153,7 @@ def _deadline_lines(intake: IntakeResult, evidence: list[Evidence], event_day: d
     return []
 
 
-def _report_lines(
-    level: str, category: str, intake: IntakeResult, evidence: list[Evidence], policy: Policy
-) -> list[str]:
+def _report_lines(category: str, intake: IntakeResult, evidence: list[Evidence], policy: Policy) -> list[str]:
     tags = policy.tags
     found = {e.label: e for e in evidence if e.kind == "intake"}
     report_missing = [n for n in intake.missing if n != DEADLINE]

@@ -68,6 +68,9 @@ class IntakeResult:
     info_request_reply: str | None = None
 
 
+NOTHING = IntakeResult()  # what an event that needs no intake check has
+
+
 @dataclass(frozen=True)
 class _Patterns:
     start_cued: re.Pattern[str]

@@ -7,6 +7,7 @@ fixed-string checks only.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from html.parser import HTMLParser
 
@@ -212,7 +213,7 @@ def remove_quoted(text: str, quotes: Quotes) -> str:
     message still starts old thread, which is cut, as are '>' lines further down.
     """
     lowered = text.lower()
-    if not _may_quote(lowered, quotes):
+    if not _may_quote(text, lowered, quotes):
         return text
     lines = text.split("\n")
     kept: list[str] = []
@@ -259,12 +260,15 @@ def _forward_state(state: int, stripped: str) -> int:
     return state
 
 
-def _may_quote(lowered: str, quotes: Quotes) -> bool:
+_LINE_ENDS_WITH_COLON = re.compile(r":[^\S\n]*(?:\n|\Z)")
+
+
+def _may_quote(text: str, lowered: str, quotes: Quotes) -> bool:
     """Cheap check that lets most bodies skip the line-by-line pass."""
     if ">" in lowered or quotes.outlook_from in lowered:
         return True
-    if any(word in lowered for word in quotes.header_words):
-        return True
+    if _LINE_ENDS_WITH_COLON.search(text) and any(word in lowered for word in quotes.header_words):
+        return True  # every reply header ends its line with a colon ("wrote:", "a écrit :")
     if any(marker.lower() in lowered for marker in quotes.cut_markers):
         return True
     return any(line in lowered for line in quotes.cut_lines)
