@@ -171,12 +171,8 @@ ANCHOR_WORDS = frozenset(
         "eow",
         "eom",
         "eoy",
-        "day",
-        "week",
-        "month",
-        "year",
-        "quarter",
-        "business",
+        "end",  # "end of the month", "end of day"
+        "close",  # "close of business"
     ]
 )
 _DIGITS = re.compile(r"[0-9]{1,4}")
