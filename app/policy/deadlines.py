@@ -43,7 +43,7 @@ MONTH = (
 # Full names and the abbreviations people write after "by"; "sat" and "sun" are ordinary words.
 WEEKDAY = (
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|mon|tues?|wed|thur?s?|fri)\.?"
+    r"|(?:mon|tues?|wed|thur?s?|fri)\.?)"  # only an abbreviation takes a dot: "Fri.", not "Friday."
 )
 WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _END = r"(?![^\W_])"

@@ -329,6 +329,11 @@ def test_missing_deadline_is_tagged_and_said(policy, ticket):
     assert "Deadline: none found" in decision.explanation and "Tagged deadline_missing." in decision.explanation
 
 
+def test_a_sentence_end_is_not_part_of_the_deadline(policy, ticket):
+    decision = decide(ticket("Please update it before Friday. Thanks! Or by Fri. at the latest", TS), policy)
+    assert next(e for e in decision.evidence if e.kind == "deadline").text == "before Friday"
+
+
 def test_deadline_evidence_quotes_the_original_text(policy, ticket):
     body = "Please ship it b\u200by \uff26riday"
     decision = decide(ticket(body, TS), policy)
