@@ -169,7 +169,6 @@ class DeadlineRules:
     strong_cues: tuple[str, ...]
     weak_cues: tuple[str, ...]
     short_notice_business_days: int
-    roll_over_days: int
     max_candidates: int
 
 
@@ -567,7 +566,6 @@ def _intake(r: _Reader) -> Intake:
             strong_cues=_lower(deadline.strings("strong_cues")),
             weak_cues=_lower(deadline.strings("weak_cues", True)),
             short_notice_business_days=deadline.integer("short_notice_business_days", minimum=1),
-            roll_over_days=deadline.integer("roll_over_days"),
             max_candidates=deadline.integer("max_candidates", minimum=1),
         ),
         start_time=StartTimeRules(

@@ -3,15 +3,16 @@
 A deadline is a date or day after a cue ("by Friday", "before 12/15", "deadline: Dec 3", "no
 later than the 15th", "by the end of the month"), or an end-of-day form that is its own cue
 ("EOD tomorrow"). It is resolved against the event's date in the policy's time zone:
-- a weekday is its next occurrence on or after the event's date ("by Friday" on a Monday is that
-  week's Friday, on a Friday it is that day), except after "on" ("on Monday"), where it is the
-  event's week's day and a day already past is no deadline; "next Friday" is the following
-  week's Friday;
-- a date without a year takes the event's year (US order: 12/3 is December 3); if that is past,
-  it is next year's only when that is at most `roll_over_days` away ("by Jan 5" written on Dec 28),
-  else it is a past date and no deadline; "the 15th" is this month's, or next month's once past;
+- weeks run Sunday to Saturday (the US convention, like the US month/day order). A weekday is
+  that day of the event's week, whatever the cue ("by Friday" is this week's Friday, "by Monday"
+  written on a Wednesday is past and no deadline, "by Friday" written on a Sunday is the coming
+  Friday, the event's own weekday is that day); "next Friday" is the following week's Friday and
+  "the coming Friday" the next one on or after the event's date;
+- a date without a year takes the event's year (US order: 12/3 is December 3), so "by Jan 5"
+  written on Dec 28 is past and no deadline; "the 15th" names no month and is the next 15th
+  (this month's, or next month's once past);
 - "today", "tonight", "EOD" are the event's date, "tomorrow" the next; "end of the week" is the
-  week's last open day ([hours] days), "end of the month" its last day;
+  week's last open day ([hours] days; next week's once past), "end of the month" its last day;
 - "before X" means the deadline is X; a deadline is never before the event's date.
 Strong cues ("by", "before", "deadline", "due", ...) outrank weak ones ("on", "for"); among
 those of the same strength the earliest date wins, so short notice is never missed.
@@ -223,7 +224,7 @@ def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> Found
                 continue  # "EOD" in "by Friday EOD" or "tomorrow EOD": the longer reading has it
             cue = " ".join((match.groupdict().get("cue") or "").split())
             strong = cue in patterns.strong or not cue
-            day = _resolve(match, cue, today, policy)
+            day = _resolve(match, today, policy)
             if day is None or day < today:
                 continue  # a past date or weekday is not a deadline
             if best is None or (strong, -day.toordinal()) > (best.strong, -best.day.toordinal()):
@@ -254,17 +255,17 @@ def _candidates(field_text: ReadField, patterns: _Patterns, limit: int) -> list[
     return [(match, cued) for (_, _, cued), match in sorted(found.items())][: 2 * limit]
 
 
-def _resolve(match: re.Match[str], cue: str, today: date, policy: Policy) -> date | None:
+def _resolve(match: re.Match[str], today: date, policy: Policy) -> date | None:
     groups = match.groupdict()
     if groups.get("eod") and not groups.get("weekday") and not groups.get("relative"):
         return _day_word(groups.get("eod_day") or "today", today)
     if groups.get("relative"):
         return _day_word(groups["relative"], today)
     if groups.get("date"):
-        return _calendar_date(groups["date"], today, policy.intake.deadline.roll_over_days)
+        return _calendar_date(groups["date"], today)
     if groups.get("weekday"):
         qualifier = " ".join((groups.get("qualifier") or "").split())
-        return _weekday(groups["weekday"], qualifier, cue, today)
+        return _weekday(groups["weekday"], qualifier, today)
     if groups.get("nth"):
         return _nth(int(groups["nth"]), today)
     period = groups.get("period") or {"eow": "week", "eom": "month", "eoy": "year"}.get(
@@ -280,36 +281,41 @@ def _day_word(word: str, today: date) -> date | None:
         return today
     if word in ("tomorrow", "tmrw"):
         return today + timedelta(days=1)
-    return _weekday(word, "", "", today)
+    return _weekday(word, "", today)
 
 
 def _weekday_number(word: str) -> int:
     return WEEKDAY_INDEX[word.rstrip(".")[:3]]
 
 
-def _weekday(word: str, qualifier: str, cue: str, today: date) -> date | None:
-    number = _weekday_number(word)
+def _week_start(today: date) -> date:
+    """The Sunday that starts the event's week: weeks run Sunday to Saturday (US convention)."""
+    return today - timedelta(days=_days_after_sunday(today.weekday()))
+
+
+def _days_after_sunday(weekday: int) -> int:
+    """Python's weekday (0 = Monday) as the day's place in a Sunday-to-Saturday week."""
+    return (weekday + 1) % 7
+
+
+def _weekday(word: str, qualifier: str, today: date) -> date:
+    """That weekday in the event's week; a day already past is returned, and the caller drops it
+    (POLICY.md 6: a past weekday the text mentions is not a deadline)."""
+    day = _week_start(today) + timedelta(days=_days_after_sunday(_weekday_number(word)))
     if qualifier == "next":  # the following week's day
-        return today - timedelta(days=today.weekday()) + timedelta(days=7 + number)
-    if cue == "on" and not qualifier:  # "on Monday": this week's Monday, which may be past
-        return today - timedelta(days=today.weekday()) + timedelta(days=number)
-    return today + timedelta(days=(number - today.weekday()) % 7)  # the next one, today included
+        return day + timedelta(days=7)
+    if qualifier in ("coming", "the coming"):  # says it lies ahead: the next one, today included
+        return day if day >= today else day + timedelta(days=7)
+    return day
 
 
-def _calendar_date(text: str, today: date, roll_over_days: int) -> date | None:
+def _calendar_date(text: str, today: date) -> date | None:
+    """The date as written; without a year, the event's year (even when that is past)."""
     cleaned = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text)
-    has_year = bool(re.search(r"\d{4}|\d{1,2}/\d{1,2}/\d{2}", cleaned))
     try:
-        parsed = date_parser.parse(cleaned, default=datetime(today.year, today.month, 1), dayfirst=False).date()
+        return date_parser.parse(cleaned, default=datetime(today.year, today.month, 1), dayfirst=False).date()
     except (ValueError, OverflowError):
         return None  # "2/30", "13/45": not a date
-    if has_year or parsed >= today:
-        return parsed
-    try:
-        rolled = parsed + relativedelta(years=1)
-    except ValueError:
-        return None
-    return rolled if (rolled - today).days <= roll_over_days else None
 
 
 def _nth(day: int, today: date) -> date | None:
@@ -324,8 +330,8 @@ def _nth(day: int, today: date) -> date | None:
 
 def _period_end(period: str, following: bool, today: date, hours: Hours) -> date:
     if period == "week":
-        last_open = max(hours.days) if hours.days else 4
-        end = today - timedelta(days=today.weekday()) + timedelta(days=last_open + (7 if following else 0))
+        last_open = max((_days_after_sunday(d) for d in hours.days), default=5)
+        end = _week_start(today) + timedelta(days=last_open + (7 if following else 0))
         return end if end >= today else end + timedelta(days=7)
     if period == "month":
         return today + relativedelta(months=1 if following else 0, day=31)
