@@ -176,6 +176,6 @@ def _report_lines(category: str, intake: IntakeResult, evidence: list[Evidence],
         if report_missing:
             line += f" Still missing: {_listed(report_missing)}."
         lines.append(line)
-    if intake.info_request_reply:
+    if intake.info_request_reply and any(n != DEADLINE for n in intake.newly_missing):
         lines.append(f"Public reply asking for the missing items offered (once per ticket, tag {tags.info_requested}).")
     return lines

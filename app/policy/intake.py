@@ -197,7 +197,7 @@ def check_intake(
         tags=_in_tag_order(added, policy),
         removed_tags=tuple(dict.fromkeys(removed)),
         evidence=tuple(evidence),
-        info_request_reply=_info_request(newly_report, missing, policy),
+        info_request_reply=_info_request(level == URGENT and category in REPORT_ITEMS, missing, policy),
     )
 
 
@@ -215,11 +215,15 @@ def needs_intake(ticket: TicketText, level: str, category: str) -> bool:
     return level == URGENT and category in REPORT_ITEMS
 
 
-def _info_request(newly_report: list[str], missing: set[str], policy: Policy) -> str | None:
+def _info_request(urgent_report: bool, missing: set[str], policy: Policy) -> str | None:
+    """The public reply asking for the report items still missing, offered on every urgent
+    fraud_attack or incident event that leaves some missing, not only the one that opened them:
+    the worker sends it once per ticket (the `info_requested` tag is the proof), so a retry whose
+    re-read ticket already shows the items open still owes a reply that did not land."""
     request = policy.intake.info_request
-    if not (request.enabled and newly_report):
-        return None
     asked = [item for item in ITEM_NAMES[1:] if item in missing]
+    if not (request.enabled and urgent_report and asked):
+        return None
     items = "\n".join(f"- {policy.intake.item_labels[item]}" for item in asked)
     return fill(request.text, policy.hours, missing_items=items)
 

@@ -110,8 +110,9 @@ class Decision:
     # Tags this event answers: the worker removes them (item tags of supplied items, and
     # info_missing / deadline_missing when nothing of theirs stays open).
     removed_tags: tuple[str, ...] = ()
-    # Public reply asking for the missing report items, when the policy enables it; the worker
-    # sends it once per ticket (tag `Policy.tags.info_requested`).
+    # Public reply asking for the missing report items, when the policy enables it: offered on
+    # every urgent fraud_attack / incident event with report items missing; the worker sends it
+    # once per ticket (tag `Policy.tags.info_requested`).
     info_request_reply: str | None = None
 
     def response_due_iso(self) -> str | None:

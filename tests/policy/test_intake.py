@@ -512,6 +512,25 @@ def test_info_request_is_not_offered_when_nothing_is_missing_or_nothing_new(poli
     assert decide(comment, policy).info_request_reply is None
 
 
+def test_info_request_is_offered_again_while_items_stay_missing_but_noted_once(policy_with, raw_policy, ticket):
+    """The worker sends it once per ticket (by tag); the engine keeps offering it on urgent events,
+    so a retry that re-decides on the ticket it already tagged still owes a reply that failed."""
+    policy = with_info_request(policy_with, raw_policy)
+    repeat = ticket(
+        "Still down, urgent!",
+        event="comment",
+        known_level="urgent",
+        known_category="incident",
+        open_items=frozenset({"steps_to_reproduce"}),
+    )
+    decision = decide(repeat, policy)
+    assert decision.info_request_reply is not None
+    assert "- the steps our team can take to reproduce the issue" in decision.info_request_reply
+    assert "when the problem started" not in decision.info_request_reply  # not open: a repeat re-opens nothing
+    assert decision.tags == ("urgency_urgent", "category_incident")  # nothing re-opened
+    assert "info_requested" not in decision.explanation
+
+
 def test_info_request_text_fills_business_hours_from_config(policy_with, raw_policy, ticket):
     request = dict(
         raw_policy["intake"]["info_request"],
