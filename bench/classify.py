@@ -87,6 +87,16 @@ def main() -> None:
         "'not urgent ' repeated": lambda n: body("not urgent " * (n // 11)),
         "'<a ' unclosed tags (HTML)": lambda n: body("<a " * (n // 3), True),
         "one 'On ...' line, no 'wrote:'": lambda n: body("On " + "urgen " * (n // 6) + "\n> x"),
+        # Section 6 and 7: the deadline finder and the report checks on date-like text, and the
+        # normaliser's offset map on text full of invisible and full-width characters.
+        "date-like, time sensitive": lambda n: body("time sensitive " + "by 12/15 before Friday EOD 3/4 " * (n // 31)),
+        "date-like, urgent incident": lambda n: body("URGENT outage since 9:40 1. call 2. see " * (n // 40)),
+        "invisible characters": lambda n: body(
+            "ur\u200bgent ti\u00adme \u200b\u200d\ufeff sens\u2060itive " * (n // 35)
+        ),
+        "full-width and ligatures": lambda n: body(
+            "\uff35\uff32\uff27\uff25\uff2e\uff34 \ufb01x by \uff26riday " * (n // 20)
+        ),
     }
     sizes = {
         "'urgen ' repeated (plain)": (500_000, 1_000_000),
@@ -95,6 +105,10 @@ def main() -> None:
         "'not urgent ' repeated": (500_000, 1_000_000),
         "'<a ' unclosed tags (HTML)": (50_000, 100_000),
         "one 'On ...' line, no 'wrote:'": (500_000, 1_000_000),
+        "date-like, time sensitive": (500_000, 1_000_000),
+        "date-like, urgent incident": (500_000, 1_000_000),
+        "invisible characters": (500_000, 1_000_000),
+        "full-width and ligatures": (500_000, 1_000_000),
     }
     print("hostile input (seconds; linear means the larger takes about twice the smaller):")
     for name, make in hostile.items():

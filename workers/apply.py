@@ -17,10 +17,10 @@ The order, each step with its own status (also the job's return value):
    first when the event carried none (trigger webhooks, messaging), or when the plan writes
    custom fields, which webhook snapshots do not show. A 409 (the ticket changed under us)
    re-reads the ticket and plans again, merging the tags anew. A 422 that names custom fields we
-   sent writes the rest without them, once. Then the after-hours public reply, when the plan owes
-   one (a second PUT); a retry whose update was a no-op may still send a reply an earlier attempt
-   did not -> "replied". Every write first takes a slot of the ticket's budget (Zendesk's
-   per-ticket limit, `workers/ticket_budget.py`).
+   sent writes the rest without them, once. Then the public reply (after hours, or asking for
+   missing report items), when the plan owes one (a second PUT); a retry whose update was a no-op
+   may still send a reply an earlier attempt did not -> "replied". Every write first takes a slot
+   of the ticket's budget (Zendesk's per-ticket limit, `workers/ticket_budget.py`).
 7. Record the event as done (Redis, with a TTL), so a redelivery or retry is a "duplicate".
 
 Rate limits, outages, a spent ticket budget and lock waits are raised to the job
@@ -234,7 +234,11 @@ class TicketEventApplier:
         except (NotFound, Unprocessable) as e:
             log.warning("worker.reply.dropped ticket=%s: %s", ticket_id, e)
             return False
-        log.info("worker.reply.sent ticket=%s", ticket_id)
+        log.info(
+            "worker.reply.sent ticket=%s tags=%s",
+            ticket_id,
+            ",".join(t for t in body["ticket"]["tags"] if t not in ticket.tags),
+        )
         return True
 
     def _with_conflict_retries(self, ticket_id: int, ticket: TicketState, write: Callable[[TicketState], T]) -> T:

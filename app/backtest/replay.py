@@ -147,7 +147,7 @@ def tags_after(decision: Decision, tags: tuple[str, ...], policy: Policy) -> tup
     category_tags = {policy.tags.category_prefix + name for name in policy.categories.names}
     wanted = tuple(dict.fromkeys(decision.tags))
     records_category = any(t in category_tags for t in wanted)
-    answered = set(getattr(decision, "removed_tags", ()))
+    answered = set(decision.removed_tags)
     kept = [t for t in tags if t not in answered and not (records_category and t in category_tags and t not in wanted)]
     return tuple(dict.fromkeys([*kept, *wanted]))
 
@@ -195,6 +195,7 @@ def _configured_fields(policy: Policy) -> dict[int, Any]:
         policy.zendesk.category_field_id,
         policy.zendesk.response_due_field_id,
         policy.zendesk.after_hours_field_id,
+        policy.zendesk.deadline_field_id,
     )
     return {field_id: None for field_id in ids if field_id}
 
@@ -240,7 +241,7 @@ class _Replayer:
         reply = plan_public_reply(plan.decision, self.ticket.state(self.history, at, with_fields=True), self.policy)
         if reply is not None:
             calls[PUT_TICKET] += 1
-            self.ticket.tags = (*self.ticket.tags, self.policy.tags.public_reply_sent)
+            self.ticket.tags = tuple(reply["ticket"]["tags"])  # the ticket's tags and the reply's
             status = REPLIED if status == NOOP else status
         record = decision_record(plan.decision)
         record["priority_set"] = self.ticket.priority if self.ticket.priority != before[0] else None

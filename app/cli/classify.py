@@ -9,7 +9,8 @@ from typing import Any, BinaryIO, NoReturn
 import click
 
 from app.policy import Policy, PolicyError, decide, load_policy
-from app.policy.model import COMMENT, CREATED, PRIORITIES, Decision, TicketText
+from app.policy.config import ITEM_NAMES
+from app.policy.model import COMMENT, CREATED, LEVELS, PRIORITIES, Decision, TicketText
 from app.timestamps import parse_time
 
 EVENTS = (CREATED, COMMENT)
@@ -27,6 +28,11 @@ Input keys (one JSON object per line; unknown keys are ignored):
   body_is_html      true when body is HTML (optional, default false)
   current_priority  low | normal | high | urgent | null (optional)
   known_category    the ticket's category so far, kept when a comment names none (optional)
+  known_level       the ticket's level so far (urgent | time_sensitive | none; optional): a
+                    comment at that level does not open the intake checks again
+  open_items        intake items the ticket's tags record as missing (optional list of
+                    deadline | start_time | example_applications | steps_to_reproduce);
+                    a comment that supplies one clears its tag (see removed_tags)
   id                any JSON string or number, echoed back (optional)
 
 \b
@@ -40,8 +46,17 @@ Output keys:
   priority          the priority to set: urgent | high | null (null: leave it as it is)
   tags              tags to add
   response_due_at   "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole minutes) or null
+  deadline          the customer's deadline, "YYYY-MM-DD" in the policy's time zone, or null
+                    (time-sensitive tickets only, or a comment supplying a missing deadline)
+  short_notice      true when the deadline is fewer than 3 business days after the event's
+                    date (counting the days after it, up to and including the deadline)
+  missing_info      intake items still missing, sorted: deadline (time-sensitive),
+                    start_time (urgent fraud_attack or incident), example_applications
+                    (urgent fraud_attack), steps_to_reproduce (urgent incident)
+  removed_tags      tags this event answers, to remove (items supplied by a comment)
   explanation       the internal note text
-  evidence          matched words: kind, label, text, field, offset, context
+  evidence          matched words: kind, label, text, field, offset, context (kinds: term,
+                    negated, near_miss, category, deadline, intake)
 A line that cannot be read gets {"id": ..., "error": "line N: what is wrong"} instead.
 Blank lines are errors too, so every input line has exactly one answer line.
 
@@ -147,7 +162,21 @@ def ticket_from_item(item: dict[str, Any], policy: Policy) -> TicketText:
         body_is_html=_flag(item, "body_is_html"),
         current_priority=_choice(item, "current_priority", PRIORITIES, required=False),
         known_category=_choice(item, "known_category", policy.categories.names, required=False),
+        known_level=_choice(item, "known_level", LEVELS, required=False),
+        open_items=_items(item, "open_items"),
     )
+
+
+def _items(item: dict[str, Any], key: str) -> frozenset[str]:
+    value = item.get(key)
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"{key}: must be a list of item names, got {_json_type(value)}")
+    unknown = [v for v in value if v not in ITEM_NAMES]
+    if unknown:
+        raise InputError(f"{key}: {unknown[0]!r} is not one of {', '.join(ITEM_NAMES)}")
+    return frozenset(value)
 
 
 def _text(item: dict[str, Any], key: str, required: bool) -> str:
@@ -218,6 +247,10 @@ def decision_as_dict(decision: Decision) -> dict[str, Any]:
         "priority": decision.priority,
         "tags": list(decision.tags),
         "response_due_at": decision.response_due_iso(),
+        "deadline": decision.deadline_iso(),
+        "short_notice": decision.short_notice,
+        "missing_info": list(decision.missing_info),
+        "removed_tags": list(decision.removed_tags),
         "explanation": decision.explanation,
         "evidence": [e.as_dict() for e in decision.evidence],
     }

@@ -6,6 +6,7 @@ fails fast with the key's name. Nothing here knows about Flask, Redis or HTTP.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -18,6 +19,12 @@ CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DUE_FIELD_TYPES = ("date", "text")
 LEVEL_NAMES = ("urgent", "time_sensitive")  # the levels the urgency field is written for
+# The intake items of POLICY.md section 6, in the order the note lists them.
+ITEM_NAMES = ("deadline", "start_time", "example_applications", "steps_to_reproduce")
+REPORT_ITEMS = {
+    "fraud_attack": ("start_time", "example_applications"),
+    "incident": ("start_time", "steps_to_reproduce"),
+}
 
 
 class PolicyError(ValueError):
@@ -40,6 +47,7 @@ class Negation:
     prefixes: tuple[str, ...]
     clause_breaks: str
     clause_break_words: frozenset[str]
+    phrases: tuple[tuple[str, ...], ...] = ()  # negators of several words ("can not"), as word tuples
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,21 @@ class Categories:
     order: tuple[str, ...]  # tie order, most important first
     fallback: str
     keywords: dict[str, tuple[str, ...]]  # category -> keywords, lower case
+    not_in_phrases: dict[str, tuple[str, ...]]  # keyword -> phrases where it means something else
+    status_codes: StatusCodes
 
     @property
     def names(self) -> tuple[str, ...]:
         return (*self.order, self.fallback)
+
+
+@dataclass(frozen=True)
+class StatusCodes:
+    """Number keywords that count only with a context word near them ("HTTP 503", "503 errors")."""
+
+    codes: frozenset[str]
+    context: tuple[str, ...]  # words or phrases, lower case
+    window: int  # words before or after, same sentence
 
 
 @dataclass(frozen=True)
@@ -89,9 +108,23 @@ class Tags:
     on_call_paged: str
     next_business_day: str
     public_reply_sent: str
+    short_notice: str
+    deadline_missing: str
+    info_missing: str
+    missing_item_prefix: str
+    info_requested: str
 
     def category(self, name: str) -> str:
         return self.category_prefix + name
+
+    def item(self, name: str) -> str:
+        """The tag that records an open intake item; the deadline item has `deadline_missing`."""
+        return self.deadline_missing if name == "deadline" else self.missing_item_prefix + name
+
+    def open_items(self, tags: tuple[str, ...] | frozenset[str] | list[str]) -> frozenset[str]:
+        """The intake items a ticket's tags record as missing (for `TicketText.open_items`)."""
+        present = set(tags)
+        return frozenset(name for name in ITEM_NAMES if self.item(name) in present)
 
 
 @dataclass(frozen=True)
@@ -107,15 +140,76 @@ class AfterHours:
 
 
 @dataclass(frozen=True)
+class ReplyHeader:
+    """A line starting with `start`, ending with `end`, with `middle` in between: "On ... wrote:".
+
+    All three are in the form `text.header_form` compares: lower case, single spaces, no space
+    before a colon."""
+
+    start: str
+    end: str
+    middle: str = ""
+
+
+@dataclass(frozen=True)
 class Quotes:
     cut_markers: tuple[str, ...]
     cut_lines: tuple[str, ...]
-    wrote_header_start: str
-    wrote_header_end: str
-    wrote_header_max_chars: int
+    reply_headers: tuple[ReplyHeader, ...]
+    reply_header_max_chars: int
+    forwarded_markers: tuple[str, ...]  # as `text.marker_line` reads a line
     outlook_from: str
     outlook_followers: tuple[str, ...]
     outlook_window: int
+    header_words: tuple[str, ...]  # a body without any of these has no reply header (a quick check)
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    strong_cues: tuple[str, ...]
+    weak_cues: tuple[str, ...]
+    short_notice_business_days: int
+    max_candidates: int
+
+
+@dataclass(frozen=True)
+class StartTimeRules:
+    cues: tuple[str, ...]
+    verbs: tuple[str, ...]
+    fillers: tuple[str, ...]
+    day_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExampleRules:
+    application_words: tuple[str, ...]
+    application_id: re.Pattern[str]
+    token: re.Pattern[str]
+    url_excluded_path_words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class StepsRules:
+    headings: tuple[str, ...]
+    action_verbs: frozenset[str]
+    lead_words: frozenset[str]
+    min_steps: int
+
+
+@dataclass(frozen=True)
+class InfoRequest:
+    enabled: bool
+    text: str
+
+
+@dataclass(frozen=True)
+class Intake:
+    deadline: DeadlineRules
+    start_time: StartTimeRules
+    example_applications: ExampleRules
+    steps_to_reproduce: StepsRules
+    item_labels: dict[str, str]  # item name -> how the public reply asks for it
+    info_request: InfoRequest
 
 
 @dataclass(frozen=True)
@@ -129,6 +223,7 @@ class ZendeskFields:
     # option values); a name that is not listed is written as itself.
     urgency_values: dict[str, str] = field(default_factory=dict)
     category_values: dict[str, str] = field(default_factory=dict)
+    deadline_field_id: int = 0
 
 
 # eq=False: a policy is compared and hashed by identity, so compiled patterns can be cached per policy.
@@ -144,6 +239,7 @@ class Policy:
     after_hours: AfterHours
     quotes: Quotes
     zendesk: ZendeskFields
+    intake: Intake
     source: str = ""
 
 
@@ -181,6 +277,7 @@ def policy_from_dict(raw: dict[str, Any], source: str = "") -> Policy:
         after_hours=_after_hours(reader.section("after_hours")),
         quotes=_quotes(reader.section("quotes")),
         zendesk=_zendesk(reader.section("zendesk"), categories.names),
+        intake=_intake(reader.section("intake")),
         source=source,
     )
 
@@ -252,6 +349,32 @@ class _Reader:
             raise self.fail(key, f"must be true or false, got {value!r}")
         return value
 
+    def pattern(self, key: str) -> re.Pattern[str]:
+        value = self.string(key)
+        try:
+            return re.compile(value, re.IGNORECASE)
+        except re.error as error:
+            raise self.fail(key, f"is not a valid regular expression: {error}") from None
+
+    def template(self, key: str, placeholders: tuple[str, ...]) -> str:
+        """A text with {placeholders}, checked now so a typo fails at start and not in a reply."""
+        value = self.string(key)
+        try:
+            value.format_map({name: "" for name in placeholders})
+        except (KeyError, ValueError, IndexError) as error:
+            raise self.fail(key, f"may use only {', '.join('{' + p + '}' for p in placeholders)}: {error}") from None
+        return value
+
+    def tables(self, key: str) -> list[_Reader]:
+        """A list of inline tables, each read with its position in the key: [quotes.reply_headers[2].end]."""
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self.fail(key, "must be a list of tables {key = value, ...}")
+        return [_Reader(v, self.source, f"{self.prefix}{key}[{n + 1}].") for n, v in enumerate(value)]
+
+    def has(self, key: str) -> bool:
+        return key in self.table
+
     def clock(self, key: str) -> time:
         value = self.string(key)
         try:
@@ -278,6 +401,7 @@ def _negation(r: _Reader) -> Negation:
         prefixes=tuple(p.lower() for p in r.strings("prefixes", True)),
         clause_breaks=r.string("clause_breaks", allow_empty=True),
         clause_break_words=frozenset(w.lower() for w in r.strings("clause_break_words", True)),
+        phrases=tuple(tuple(p.lower().split()) for p in r.strings("phrases", True)),
     )
 
 
@@ -302,7 +426,23 @@ def _categories(r: _Reader) -> Categories:
     if missing:
         raise r.fail("order", f"must list every category; missing {', '.join(sorted(missing))}")
     keywords = {name: tuple(k.lower() for k in r.strings(name)) for name in order}
-    return Categories(order=order, fallback=r.string("fallback"), keywords=keywords)
+    exclusions = r.section("not_in_phrases")
+    not_in: dict[str, tuple[str, ...]] = {}
+    for keyword in exclusions.table:  # a keyword no longer listed above: its phrases do nothing
+        phrases = tuple(p.lower() for p in exclusions.strings(keyword))
+        for phrase in phrases:
+            if keyword.lower() not in phrase:
+                raise exclusions.fail(keyword, f"has {phrase!r}, which does not contain the keyword")
+        not_in[keyword.lower()] = phrases
+    codes = r.section("status_codes")
+    status = StatusCodes(
+        codes=frozenset(codes.strings("codes", True)),
+        context=tuple(" ".join(c.lower().split()) for c in codes.strings("context")),
+        window=codes.integer("window", minimum=1),
+    )
+    return Categories(
+        order=order, fallback=r.string("fallback"), keywords=keywords, not_in_phrases=not_in, status_codes=status
+    )
 
 
 def _hours(r: _Reader) -> Hours:
@@ -345,6 +485,11 @@ def _tags(r: _Reader) -> Tags:
         "on_call_paged",
         "next_business_day",
         "public_reply_sent",
+        "short_notice",
+        "deadline_missing",
+        "info_missing",
+        "missing_item_prefix",
+        "info_requested",
     )
     return Tags(**{name: r.string(name) for name in names})
 
@@ -353,20 +498,42 @@ def _after_hours(r: _Reader) -> AfterHours:
     reply = r.section("public_reply")
     return AfterHours(
         page_categories=frozenset(r.strings("page_categories", allow_empty_list=True)),
-        public_reply=PublicReply(enabled=reply.boolean("enabled"), text=reply.string("text")),
+        public_reply=PublicReply(enabled=reply.boolean("enabled"), text=reply.template("text", TEXT_PLACEHOLDERS)),
     )
 
 
+# What a configured text may say in braces; the engine fills them from [hours] (POLICY.md 7).
+TEXT_PLACEHOLDERS = ("business_hours",)
+INFO_REQUEST_PLACEHOLDERS = ("business_hours", "missing_items")
+
+
 def _quotes(r: _Reader) -> Quotes:
+    from app.policy.text import header_form, marker_line  # text.py imports this module's types
+
+    headers = []
+    for item in r.tables("reply_headers"):
+        middle = item.string("middle") if item.has("middle") else ""
+        headers.append(
+            ReplyHeader(
+                start=header_form(item.string("start")) + " ",
+                end=header_form(item.string("end")),
+                middle=" " + header_form(middle) + " " if middle else "",
+            )
+        )
+    if not headers:
+        raise r.fail("reply_headers", "must not be empty")
+    words = {h.end.rstrip(":").split()[-1] for h in headers if h.end.rstrip(":").split()}
+    words |= {h.middle.strip() for h in headers if h.middle.strip()}
     return Quotes(
         cut_markers=r.strings("cut_markers", True),
         cut_lines=tuple(line.strip().lower() for line in r.strings("cut_lines", True)),
-        wrote_header_start=r.string("wrote_header_start").lower(),
-        wrote_header_end=r.string("wrote_header_end").lower(),
-        wrote_header_max_chars=r.integer("wrote_header_max_chars", minimum=10),
+        reply_headers=tuple(headers),
+        reply_header_max_chars=r.integer("reply_header_max_chars", minimum=10),
+        forwarded_markers=tuple(marker_line(m) for m in r.strings("forwarded_markers", True)),
         outlook_from=r.string("outlook_from").lower(),
         outlook_followers=tuple(f.lower() for f in r.strings("outlook_followers")),
         outlook_window=r.integer("outlook_window", minimum=1),
+        header_words=tuple(sorted(words)),
     )
 
 
@@ -382,4 +549,45 @@ def _zendesk(r: _Reader, category_names: tuple[str, ...]) -> ZendeskFields:
         after_hours_field_id=r.integer("after_hours_field_id"),
         urgency_values=r.string_map("urgency_values", LEVEL_NAMES),
         category_values=r.string_map("category_values", category_names),
+        deadline_field_id=r.integer("deadline_field_id"),
+    )
+
+
+def _lower(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(" ".join(w.lower().split()) for w in words)
+
+
+def _intake(r: _Reader) -> Intake:
+    deadline, start, examples, steps = (r.section(name) for name in ITEM_NAMES)
+    labels = r.section("item_labels")
+    request = r.section("info_request")
+    return Intake(
+        deadline=DeadlineRules(
+            strong_cues=_lower(deadline.strings("strong_cues")),
+            weak_cues=_lower(deadline.strings("weak_cues", True)),
+            short_notice_business_days=deadline.integer("short_notice_business_days", minimum=1),
+            max_candidates=deadline.integer("max_candidates", minimum=1),
+        ),
+        start_time=StartTimeRules(
+            cues=_lower(start.strings("cues")),
+            verbs=_lower(start.strings("verbs", True)),
+            fillers=_lower(start.strings("fillers", True)),
+            day_words=_lower(start.strings("day_words")),
+        ),
+        example_applications=ExampleRules(
+            application_words=_lower(examples.strings("application_words")),
+            application_id=examples.pattern("application_id"),
+            token=examples.pattern("token"),
+            url_excluded_path_words=frozenset(_lower(examples.strings("url_excluded_path_words", True))),
+        ),
+        steps_to_reproduce=StepsRules(
+            headings=_lower(steps.strings("headings")),
+            action_verbs=frozenset(_lower(steps.strings("action_verbs"))),
+            lead_words=frozenset(_lower(steps.strings("lead_words", True))),
+            min_steps=steps.integer("min_steps", minimum=1),
+        ),
+        item_labels={name: labels.string(name) for name in ITEM_NAMES},
+        info_request=InfoRequest(
+            enabled=request.boolean("enabled"), text=request.template("text", INFO_REQUEST_PLACEHOLDERS)
+        ),
     )

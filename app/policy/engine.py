@@ -6,32 +6,16 @@ from app.policy.calendar import is_after_hours
 from app.policy.categories import categorize
 from app.policy.config import Policy
 from app.policy.explain import explain
-from app.policy.model import COMMENT, CREATED, LEVELS, NONE, Decision, Evidence, TicketText
+from app.policy.fields import readable_fields
+from app.policy.intake import NOTHING, check_intake, needs_intake
+from app.policy.model import COMMENT, LEVELS, NONE, Decision, Evidence, TicketText
 from app.policy.outcome import outcome_for
-from app.policy.terms import lower_same_length, scan_terms, word_set
-from app.policy.text import html_to_text, normalize_newlines, remove_quoted
-
-EVENTS = (CREATED, COMMENT)
-
-
-def readable_fields(ticket: TicketText, policy: Policy) -> list[tuple[str, str]]:
-    """(field, cleaned text) the policy reads: subject + description on creation, body on a comment."""
-    if ticket.event not in EVENTS:
-        raise ValueError(f"event must be one of {', '.join(EVENTS)}, got {ticket.event!r}")
-    body = html_to_text(ticket.body) if ticket.body_is_html else ticket.body
-    body = remove_quoted(normalize_newlines(body), policy.quotes)
-    fields = [("body", body)]
-    if ticket.event == CREATED:
-        fields.insert(0, ("subject", " ".join(normalize_newlines(ticket.subject).split())))
-    return fields
+from app.policy.terms import scan_terms
 
 
 def decide(ticket: TicketText, policy: Policy) -> Decision:
-    fields = []
-    for name, text in readable_fields(ticket, policy):
-        lowered = lower_same_length(text)
-        fields.append((name, text, lowered, word_set(lowered)))
-    scans = [scan_terms(text, name, policy, lowered, words) for name, text, lowered, words in fields]
+    fields, link = readable_fields(ticket, policy)
+    scans = [scan_terms(field_text, policy) for field_text in fields]
     level = max((scan.level for scan in scans), key=LEVELS.index, default=NONE)
     evidence: list[Evidence] = []
     for scan in scans:
@@ -47,6 +31,11 @@ def decide(ticket: TicketText, policy: Policy) -> Decision:
 
     after_hours = is_after_hours(ticket.received_at, policy.hours)
     outcome = outcome_for(level, category, near_miss, after_hours, ticket.received_at, ticket.current_priority, policy)
+    intake = NOTHING
+    if needs_intake(ticket, level, category):
+        today = ticket.received_at.astimezone(policy.hours.time_zone).date()
+        intake = check_intake(ticket, level, category, fields, link, today, policy)
+        evidence += intake.evidence
     return Decision(
         urgency=level,
         near_miss=near_miss,
@@ -54,13 +43,18 @@ def decide(ticket: TicketText, policy: Policy) -> Decision:
         after_hours=after_hours,
         on_call=outcome.on_call,
         priority=outcome.priority,
-        tags=outcome.tags,
+        tags=tuple(dict.fromkeys(outcome.tags + intake.tags)),
         response_due_at=outcome.response_due_at,
         explanation=explain(
-            level, category, category_source, evidence, after_hours, ticket.received_at, outcome, policy
+            level, category, category_source, evidence, after_hours, ticket.received_at, outcome, intake, policy
         ),
         evidence=tuple(evidence),
         public_reply=outcome.public_reply,
+        deadline=intake.deadline,
+        short_notice=intake.short_notice,
+        missing_info=intake.missing,
+        removed_tags=intake.removed_tags,
+        info_request_reply=intake.info_request_reply,
     )
 
 

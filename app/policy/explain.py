@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from app.policy.config import Policy
+from app.policy.config import ITEM_NAMES, Policy
+from app.policy.deadlines import business_days_after
+from app.policy.intake import DEADLINE, NOTHING, IntakeResult
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence, Outcome
 from app.timestamps import format_utc
 
@@ -19,6 +21,7 @@ def explain(
     after_hours: bool,
     event_time: datetime,
     outcome: Outcome,
+    intake: IntakeResult,
     policy: Policy,
 ) -> str:
     lines = [_urgency_line(level, evidence)]
@@ -28,6 +31,10 @@ def explain(
     lines.append(_category_line(category, category_source, evidence))
     lines += _time_lines(level, after_hours, event_time, outcome, category, policy)
     lines += _priority_lines(level, outcome)
+    if intake is not NOTHING:
+        event_day = event_time.astimezone(policy.hours.time_zone).date()
+        lines += _deadline_lines(intake, evidence, event_day, policy)
+        lines += _report_lines(category, intake, evidence, policy)
     return "\n".join(line for line in lines if line)
 
 
@@ -107,3 +114,68 @@ def _priority_lines(level: str, outcome: Outcome) -> list[str]:
 
 def _zone_label(local: datetime) -> str:
     return local.tzname() or str(local.tzinfo)
+
+
+def item_words(name: str) -> str:
+    """ "steps_to_reproduce" -> "steps to reproduce"."""
+    return name.replace("_", " ")
+
+
+def _listed(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(item_words(n) for n in names)
+
+
+def _day(day: date) -> str:
+    return f"{day:%a %Y-%m-%d}"
+
+
+def _deadline_lines(intake: IntakeResult, evidence: list[Evidence], event_day: date, policy: Policy) -> list[str]:
+    tags, rules = policy.tags, policy.intake.deadline
+    found = next((e for e in evidence if e.kind == "deadline"), None)
+    if intake.deadline and found:
+        shown = business_days_after(event_day, intake.deadline, policy.hours, 100)
+        count = f"{shown} business day{'s' if shown != 1 else ''}" if shown < 100 else "over 99 business days"
+        line = f"Deadline: {_day(intake.deadline)}, from {_where(found)}; {count} after the event's date ({_day(event_day)})"
+        if intake.short_notice:
+            line += f", fewer than {rules.short_notice_business_days}: short notice, tagged {tags.short_notice}."
+        else:
+            line += ": not short notice."
+        if DEADLINE in intake.supplied:
+            line += f" It answers the missing deadline: {tags.deadline_missing} removed."
+        return [line]
+    if DEADLINE in intake.newly_missing:
+        return [
+            "Deadline: none found (the article asks time-sensitive requests to name the deadline they "
+            f"work under). Tagged {tags.deadline_missing}."
+        ]
+    if DEADLINE in intake.missing:
+        return ["Deadline: still missing (none named in this message)."]
+    return []
+
+
+def _report_lines(category: str, intake: IntakeResult, evidence: list[Evidence], policy: Policy) -> list[str]:
+    tags = policy.tags
+    found = {e.label: e for e in evidence if e.kind == "intake"}
+    report_missing = [n for n in intake.missing if n != DEADLINE]
+    lines: list[str] = []
+    required = [n for n in intake.required if n != DEADLINE]
+    if required:
+        parts = [f"Intake (urgent {category} asks for {_listed(required)}):"]
+        seen = [n for n in required if n in found]
+        if seen:
+            parts.append("found " + "; ".join(f"{item_words(n)}, {_where(found[n])}" for n in seen) + ".")
+        newly = [n for n in ITEM_NAMES if n in intake.newly_missing and n != DEADLINE]
+        if newly:
+            added = [tags.info_missing, *(tags.item(n) for n in newly)]
+            parts.append(f"Missing: {_listed(newly)}. Tagged {', '.join(added)}.")
+        lines.append(" ".join(parts))
+    supplied = [n for n in intake.supplied if n != DEADLINE]
+    if supplied:
+        line = "Supplied in this message: " + "; ".join(f"{item_words(n)}, {_where(found[n])}" for n in supplied) + "."
+        line += f" Removed {', '.join(t for t in intake.removed_tags if t != tags.deadline_missing)}."
+        if report_missing:
+            line += f" Still missing: {_listed(report_missing)}."
+        lines.append(line)
+    if intake.info_request_reply and any(n != DEADLINE for n in intake.newly_missing):
+        lines.append(f"Public reply asking for the missing items offered (once per ticket, tag {tags.info_requested}).")
+    return lines

@@ -7,6 +7,7 @@ from datetime import datetime
 from app.policy.calendar import add_business_hours, add_elapsed_minutes, round_up_to_minute
 from app.policy.config import Policy
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Outcome, priority_rank
+from app.policy.wording import fill
 
 PRIORITY_FOR_LEVEL = {URGENT: "urgent", TIME_SENSITIVE: "high", NONE: None}
 
@@ -39,7 +40,7 @@ def outcome_for(
         elif level == URGENT:
             added.append(tags.next_business_day)
             reply = policy.after_hours.public_reply
-            public_reply = reply.text if reply.enabled else None
+            public_reply = fill(reply.text, policy.hours) if reply.enabled else None
     wanted = PRIORITY_FOR_LEVEL[level]
     raises = priority_rank(wanted) > priority_rank(current_priority)
     return Outcome(

@@ -1,14 +1,13 @@
 """Finding the urgency terms in one field's text: exact terms, negation, near misses.
 
-All matching runs on a lower-cased copy of the text with the same length, so offsets are the
-offsets of the cleaned text the explanation quotes. Every pattern is anchored on fixed letters
-and has no nested repetition, so a scan is linear in the text whatever the input.
+All matching runs on the field's normalised, lower-cased text (`ReadField.lowered`); evidence
+maps the offsets back to the customer's original words. Every pattern is anchored on fixed
+letters and has no nested repetition, so a scan is linear in the text whatever the input.
 """
 
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,12 +16,14 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from app.policy.config import Policy
+from app.policy.fields import ReadField
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence
 
 # A word character is a letter or a digit; "_" separates words like "-" does.
 NOT_BEFORE_WORD = r"(?![^\W_])"
 _WORDS = re.compile(r"[^\W_]+")
-CONTEXT_CHARS = 40
+# A blank line (POLICY.md section 7: "time" and "sensitive" a paragraph apart are no term).
+BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
 
 
 @dataclass
@@ -37,10 +38,10 @@ class TermScan:
 
 @dataclass(frozen=True)
 class _Patterns:
-    term: re.Pattern
-    time_pair: re.Pattern
-    prefix_before: re.Pattern
-    scope_item: re.Pattern
+    term: re.Pattern[str]
+    time_pair: re.Pattern[str]
+    prefix_before: re.Pattern[str]
+    scope_item: re.Pattern[str]
 
 
 # Sentence ends; the configured clause breaks are added to these.
@@ -78,30 +79,9 @@ def _patterns(policy: Policy) -> _Patterns:
     )
 
 
-# Splitting on these (and whitespace) gives the words of a text quickly, for set look-ups.
-_SEPARATORS = str.maketrans(
-    {c: " " for c in string.punctuation + "\u2018\u2019\u201c\u201d\u2010\u2011\u2013\u2014\u2026\u00ab\u00bb\u00a0"}
-)
-
-
-def word_set(lowered: str) -> set[str]:
-    """The distinct words (letters and digits) of a lower-cased text."""
-    return set(lowered.translate(_SEPARATORS).split())
-
-
-def lower_same_length(text: str) -> str:
-    """Lower case, keeping every character at its offset (a few letters lower to two)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-
-
-def scan_terms(
-    text: str, field_name: str, policy: Policy, lowered: str | None = None, words: set[str] | None = None
-) -> TermScan:
+def scan_terms(field_text: ReadField, policy: Policy) -> TermScan:
     """Exact terms (with negation) and, when nothing counts, near misses in one field."""
-    lowered = lowered if lowered is not None else lower_same_length(text)
+    lowered = field_text.lowered
     scan = TermScan()
     report = policy.near_miss.max_reported
     for match in _patterns(policy).term.finditer(lowered):
@@ -109,21 +89,22 @@ def scan_terms(
         attached = _attached_prefix(lowered, start, policy)
         if attached is None:
             continue  # inside a longer word: "insurgent"
+        if match.group("time_sensitive") and BLANK_LINE.search(match.group()):
+            continue  # a paragraph apart: not a term, and not a near miss either
         negator = attached or negated_by(lowered, start, policy)
         level = URGENT if match.group("urgent") else TIME_SENSITIVE
         if negator:
             if len(scan.negated) < report:
-                scan.negated.append(_evidence("negated", level, text, field_name, start, match.end(), negator))
+                scan.negated.append(field_text.evidence("negated", level, start, match.end(), negator))
             continue
         if len(scan.terms) < report:
-            scan.terms.append(_evidence("term", level, text, field_name, start, match.end()))
+            scan.terms.append(field_text.evidence("term", level, start, match.end()))
         if level == URGENT or scan.level == NONE:
             scan.level = level
         if scan.level == URGENT and len(scan.terms) >= report:
             break
     if scan.level == NONE:
-        words = words if words is not None else word_set(lowered)
-        scan.near_misses = find_near_misses(text, lowered, words, field_name, policy, scan.negated)
+        scan.near_misses = find_near_misses(field_text, policy, scan.negated)
     return scan
 
 
@@ -143,7 +124,8 @@ def _attached_prefix(lowered: str, start: int, policy: Policy) -> str | None:
 
 @lru_cache(maxsize=16)
 def _negation_hints(policy: Policy) -> tuple[str, ...]:
-    return tuple(policy.negation.words) + policy.negation.contraction_suffixes
+    phrases = tuple(" ".join(phrase) for phrase in policy.negation.phrases)
+    return tuple(policy.negation.words) + policy.negation.contraction_suffixes + phrases
 
 
 def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
@@ -167,10 +149,13 @@ def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
     if items and lookback > 0 and items[0].start() == 0 and lowered[lookback - 1].isalnum():
         items.pop(0)  # a word cut in half by the look-back
     counted = 0
-    for item in reversed(items):
-        word = item.group("word")
+    for index in range(len(items) - 1, -1, -1):
+        word = items[index].group("word")
         if word is None:
             return None  # a sentence end, clause break or blank line
+        phrase = _negating_phrase(items, index, negation.phrases)
+        if phrase:
+            return phrase
         if word in negation.words or word.endswith(negation.contraction_suffixes):
             return word
         head = _APOSTROPHE.split(word, 1)[0]
@@ -184,6 +169,15 @@ def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
     return None
 
 
+def _negating_phrase(items: list[re.Match[str]], index: int, phrases: tuple[tuple[str, ...], ...]) -> str:
+    """The negating phrase ("can not") that ends with the word at `index`, if any."""
+    for phrase in phrases:
+        first = index - len(phrase) + 1
+        if first >= 0 and tuple(item.group("word") for item in items[first : index + 1]) == phrase:
+            return " ".join(phrase)
+    return ""
+
+
 LOOKBACK_CHARS_PER_WORD = 25
 PREFIX_LOOKBACK_CHARS = 16
 _APOSTROPHE = re.compile("['\u2019]")
@@ -194,31 +188,30 @@ def _prefix_word(prefix: str | None) -> str:
     return "".join(c for c in prefix if c.isalpha()) if prefix else ""
 
 
-def find_near_misses(
-    text: str, lowered: str, words: set[str], field_name: str, policy: Policy, negated: list[Evidence]
-) -> list[Evidence]:
+def find_near_misses(field_text: ReadField, policy: Policy, negated: list[Evidence]) -> list[Evidence]:
     """Misspellings and derived forms of the terms that are not themselves negated."""
+    lowered = field_text.lowered
     found: list[Evidence] = []
-    for start, end, label in _near_miss_spans(lowered, words, policy):
+    for start, end, label in _near_miss_spans(lowered, field_text.words, policy):
         negator = _attached_prefix(lowered, start, policy) or negated_by(lowered, start, policy)
         if negator:
             if len(negated) < policy.near_miss.max_reported:
-                negated.append(_evidence("negated", label, text, field_name, start, end, negator))
+                negated.append(field_text.evidence("negated", label, start, end, negator))
             continue
-        found.append(_evidence("near_miss", label, text, field_name, start, end))
+        found.append(field_text.evidence("near_miss", label, start, end))
         if len(found) >= policy.near_miss.max_reported:
             break
     found.sort(key=lambda e: e.offset)
     return found
 
 
-def _near_miss_spans(lowered: str, words: set[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
+def _near_miss_spans(lowered: str, words: frozenset[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
     """(start, end, label) of each candidate, in text order per kind."""
     yield from _urgent_near_misses(lowered, words, policy)
     yield from _time_sensitive_near_misses(lowered, policy)
 
 
-def _urgent_near_misses(lowered: str, words: set[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
+def _urgent_near_misses(lowered: str, words: frozenset[str], policy: Policy) -> Iterator[tuple[int, int, str]]:
     near, term = policy.near_miss, policy.terms.urgent
     close = {
         word
@@ -243,7 +236,7 @@ def _time_sensitive_near_misses(lowered: str, policy: Policy) -> Iterator[tuple[
         return
     for match in _patterns(policy).time_pair.finditer(lowered):  # "sometimes" never matches
         word, joiner = match.group("word"), match.group("joiner")
-        if word in near.ordinary_words:
+        if word in near.ordinary_words or BLANK_LINE.search(joiner):
             continue
         if word == terms.sensitive_word and _is_term_joiner(joiner, terms.dashes):
             continue  # the exact term, counted (or negated) already
@@ -258,31 +251,3 @@ def _time_sensitive_near_misses(lowered: str, policy: Policy) -> Iterator[tuple[
 
 def _is_term_joiner(joiner: str, dashes: tuple[str, ...]) -> bool:
     return bool(joiner) and all(c.isspace() or c in dashes for c in joiner)
-
-
-def _evidence(kind: str, label: str, text: str, field_name: str, start: int, end: int, negator: str = "") -> Evidence:
-    return Evidence(
-        kind=kind,
-        label=label,
-        text=text[start:end],
-        field=field_name,
-        offset=start,
-        context=context_around(text, start, end),
-        negator=negator,
-    )
-
-
-def context_around(text: str, start: int, end: int) -> str:
-    """A few words either side of a match, on one line, cut at word boundaries."""
-    left = max(0, start - CONTEXT_CHARS)
-    right = min(len(text), end + CONTEXT_CHARS)
-    before = text[left:start]
-    after = text[end:right]
-    if left > 0 and " " in before:
-        before = before[before.index(" ") + 1 :]
-    if right < len(text) and " " in after:
-        after = after[: after.rindex(" ")]
-    snippet = " ".join((before + text[start:end] + after).split())
-    prefix = "…" if left > 0 else ""
-    suffix = "…" if right < len(text) else ""
-    return f"{prefix}{snippet}{suffix}"

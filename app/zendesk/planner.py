@@ -10,7 +10,8 @@ from typing import Any
 
 from app.policy import Policy
 from app.policy import decide as policy_decide
-from app.policy.model import COMMENT, CREATED, Decision, TicketText
+from app.policy.config import ITEM_NAMES, Tags
+from app.policy.model import COMMENT, CREATED, TIME_SENSITIVE, URGENT, Decision, TicketText
 from app.ticket_event import EVENT_SOURCE, MESSAGE, Comment, TicketEvent
 from app.timestamps import parse_time
 from app.zendesk.ticket_state import TicketState
@@ -40,7 +41,7 @@ def plan_update(
     """The decision for `event` (with `comment`, when it is a comment) on `ticket`, and its PUT."""
     tags, names = policy.tags, policy.categories.names
     known_category = ticket.known_category(tags.category_prefix, names)
-    decision = decide(ticket_text(event, comment, ticket, known_category), policy)
+    decision = decide(ticket_text(event, comment, ticket, known_category, tags), policy)
     category_tags = tuple(tags.category_prefix + name for name in names)
     update = build_ticket_update(decision, ticket, policy.zendesk, category_tags, time_zone=policy.hours.time_zone)
     return Plan(
@@ -52,24 +53,53 @@ def plan_update(
 
 def changes_nothing_on_any_ticket(event: TicketEvent, policy: Policy, decide: Decide = policy_decide) -> bool:
     """Whether the event's text would change nothing whatever the ticket holds: a decision with
-    no level and no near miss sets no priority, tag, field or note. Lets the worker skip reading
-    a ticket the event did not carry (messaging), for most messages of a conversation."""
-    blank = TicketState(ticket_id=event.ticket_id, priority=None, tags=(), updated_at=None)
-    return plan_update(event, None, blank, policy, decide).update is None
+    no level and no near miss sets no priority, tag, field or note, and supplies none of the
+    intake items a ticket may have open. Lets the worker skip reading a ticket the event did not
+    carry (messaging), for most messages of a conversation.
+
+    It is planned on a ticket with every intake item open (POLICY.md section 6): a message that
+    supplies one of them changes a ticket that has it open, and one that supplies none changes
+    no ticket, whichever items it has open."""
+    tags = policy.tags
+    every_item_open = (tags.info_missing, *(tags.item(name) for name in ITEM_NAMES))
+    probe = TicketState(ticket_id=event.ticket_id, priority=None, tags=every_item_open, updated_at=None)
+    return plan_update(event, None, probe, policy, decide).update is None
 
 
 def plan_public_reply(decision: Decision, ticket: TicketState, policy: Policy) -> dict[str, Any] | None:
-    """The PUT with the decision's after-hours public reply, or None when none is owed.
+    """The PUT with the public replies the decision owes the ticket, or None when none is owed.
 
-    Owed when the decision has reply text and the ticket, as last known, has the next-business-day
-    tag but not the reply-sent tag. The reply and that tag go in one safe update, so the tag is
-    the proof the reply landed and no retry sends it twice (docs/worker.md, "Public reply").
+    Two replies, each off by default and sent once per ticket: the after-hours reply
+    (`Decision.public_reply`, POLICY.md section 4) and the request for missing report items
+    (`Decision.info_request_reply`, section 6). Each is owed when the decision has its text and
+    the ticket, as last known, has the tag our update set for it (`next_business_day`,
+    `info_missing`: the update landed) but not the tag that records the reply
+    (`next_business_day_replied`, `info_requested`). The reply and its tag go in one safe update,
+    so the tag is the proof the reply landed and no retry sends it twice (docs/worker.md, "Public
+    replies"). Should both be owed (a policy that does not page urgent incidents after hours),
+    one PUT carries them as one comment, since a PUT carries one comment.
     """
     tags = policy.tags
-    owed = tags.next_business_day in ticket.tags and tags.public_reply_sent not in ticket.tags
-    if not (decision.public_reply and owed):
+    replies = (
+        (decision.public_reply, tags.next_business_day, tags.public_reply_sent),
+        (decision.info_request_reply, tags.info_missing, tags.info_requested),
+    )
+    owed = [
+        (text, sent) for text, landed, sent in replies if text and landed in ticket.tags and sent not in ticket.tags
+    ]
+    if not owed:
         return None
-    return public_reply_update(decision.public_reply, tags.public_reply_sent, ticket)
+    return public_reply_update("\n\n".join(text for text, _ in owed), [sent for _, sent in owed], ticket)
+
+
+def ticket_level(ticket_tags: tuple[str, ...], tags: Tags) -> str | None:
+    """The level the ticket's urgency tags record, the highest when it has both (a time-sensitive
+    comment on an urgent ticket adds its tag beside the urgent one); None when it has neither."""
+    if tags.urgent in ticket_tags:
+        return URGENT
+    if tags.time_sensitive in ticket_tags:
+        return TIME_SENSITIVE
+    return None
 
 
 def is_description_echo(event: TicketEvent) -> bool:
@@ -89,11 +119,17 @@ def is_description_echo(event: TicketEvent) -> bool:
 
 
 def ticket_text(
-    event: TicketEvent, comment: Comment | None, ticket: TicketState, known_category: str | None
+    event: TicketEvent, comment: Comment | None, ticket: TicketState, known_category: str | None, tags: Tags
 ) -> TicketText:
     """What the policy reads: subject and description of a new ticket, else the comment's (or the
     messaging message's) body. A message is read like a new end-user comment, at the event's time
-    (a message carries no time of its own)."""
+    (a message carries no time of its own).
+
+    A comment or message also carries what the ticket's tags remember (POLICY.md section 6): its
+    level (`urgency_*`), so a comment at that level opens no intake item again, and its open
+    items (`deadline_missing`, `missing_<item>`), which the comment may supply. A new ticket
+    starts from nothing: its own retry, on a ticket that already has our tags, decides the same."""
+    known_level, open_items = ticket_level(ticket.tags, tags), tags.open_items(ticket.tags)
     if event.kind == MESSAGE:
         if event.message is None or event.message["body"] is None:
             raise ValueError("a message event needs its text to be planned")
@@ -104,6 +140,8 @@ def ticket_text(
             received_at=parse_time(event.occurred_at),
             current_priority=ticket.priority,
             known_category=known_category,
+            known_level=known_level,
+            open_items=open_items,
         )
     if event.kind == CREATED:
         return TicketText(
@@ -127,4 +165,6 @@ def ticket_text(
         received_at=parse_time(comment["created_at"] or event.occurred_at),
         current_priority=ticket.priority,
         known_category=known_category,
+        known_level=known_level,
+        open_items=open_items,
     )

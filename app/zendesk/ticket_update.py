@@ -10,7 +10,7 @@ declares for Update Ticket:
   `updated_at`: a tag someone added since gets us a 409, and the worker merges again on a fresh
   read (docs/worker.md, "Tags"). Removed: the ticket's other policy category tags when the
   decision records a category (a ticket has one category tag), and the tags the decision says
-  it answers (`removed_tags`, once the engine gives them);
+  it answers (`removed_tags`: intake items a comment supplied, POLICY.md section 6);
 - `custom_fields`, the configured ones whose value differs;
 - `comment`, one internal note with the engine's explanation.
 When nothing would change the answer is None: no call, and no note.
@@ -24,10 +24,13 @@ Field values:
   (`2026-11-27T17:00:00Z`, POLICY.md section 4); a date field, which holds no time, gets the
   day the response is due in the policy's time zone (`2026-11-27`). An existing due value is
   never moved later.
-Fields are set only for a decision with a level (urgent or time_sensitive); a field id of 0 is
-not configured and is skipped. A dropdown's value is also one of the ticket's tags: when a field
-we change shows its current value among the tags, the merged list swaps that tag for the new
-value, so `tags` and `custom_fields` in one body never contradict each other.
+- deadline field (a date field): the customer's deadline, the day in the policy's time zone
+  (`2026-12-04`), whenever the decision has one, also from a comment with no level that
+  supplies a missing deadline; a different deadline replaces it.
+The other fields are set only for a decision with a level (urgent or time_sensitive); a field
+id of 0 is not configured and is skipped. A dropdown's value is also one of the ticket's tags:
+when a field we change shows its current value among the tags, the merged list swaps that tag
+for the new value, so `tags` and `custom_fields` in one body never contradict each other.
 """
 
 from __future__ import annotations
@@ -61,8 +64,7 @@ def build_ticket_update(
         changes["priority"] = decision.priority
     custom_fields = _field_updates(decision, fields, ticket.custom_fields, time_zone)
     added, removed = list(decision.tags), _stale_category_tags(decision.tags, ticket.tags, category_tags)
-    # Tags the decision says it answers (policy 1.1's `removed_tags`, e.g. an info_missing tag).
-    removed += [t for t in getattr(decision, "removed_tags", ()) if t in ticket.tags]
+    removed += decision.removed_tags
     for swapped_out, swapped_in in _dropdown_tag_swaps(custom_fields, ticket):
         removed.append(swapped_out)
         added.append(swapped_in)
@@ -77,11 +79,11 @@ def build_ticket_update(
     return _guarded({"ticket": changes}, ticket.updated_at)
 
 
-def public_reply_update(text: str, replied_tag: str, ticket: TicketState) -> dict[str, Any]:
-    """The body of the PUT that adds the after-hours public reply: one public comment and the tag
-    that records it was sent (merged into the ticket's tags), in one safe update (the tag is how
-    a retry knows)."""
-    changes = {"comment": {"body": text, "public": True}, "tags": merged_tags(ticket.tags, [replied_tag], [])}
+def public_reply_update(text: str, replied_tags: list[str], ticket: TicketState) -> dict[str, Any]:
+    """The body of the PUT that adds a public reply: one public comment and the tags that record
+    it was sent (merged into the ticket's tags), in one safe update (the tags are how a retry
+    knows)."""
+    changes = {"comment": {"body": text, "public": True}, "tags": merged_tags(ticket.tags, replied_tags, [])}
     return _guarded({"ticket": changes}, ticket.updated_at)
 
 
@@ -154,19 +156,22 @@ _Changes = Callable[[Any, Any], bool]
 def _field_updates(
     decision: Decision, fields: ZendeskFields, current: dict[int, Any] | None, time_zone: tzinfo
 ) -> list[dict[str, Any]]:
-    if decision.urgency == NONE:
-        return []
-    wanted: list[tuple[int, Any, _Changes]] = [
-        (fields.urgency_field_id, _urgency_value(fields, decision.urgency), _raises_level(fields)),
-        (fields.category_field_id, fields.category_values.get(decision.category, decision.category), _differs),
-        (fields.after_hours_field_id, decision.after_hours, _differs),
-    ]
-    if decision.response_due_at is not None:
-        if fields.response_due_field_type == "date":
-            due = decision.response_due_at.astimezone(time_zone).date().isoformat()
-        else:
-            due = format_utc(decision.response_due_at)
-        wanted.append((fields.response_due_field_id, due, _is_earlier))
+    wanted: list[tuple[int, Any, _Changes]] = []
+    if decision.urgency != NONE:
+        wanted += [
+            (fields.urgency_field_id, _urgency_value(fields, decision.urgency), _raises_level(fields)),
+            (fields.category_field_id, fields.category_values.get(decision.category, decision.category), _differs),
+            (fields.after_hours_field_id, decision.after_hours, _differs),
+        ]
+        if decision.response_due_at is not None:
+            if fields.response_due_field_type == "date":
+                due = decision.response_due_at.astimezone(time_zone).date().isoformat()
+            else:
+                due = format_utc(decision.response_due_at)
+            wanted.append((fields.response_due_field_id, due, _is_earlier))
+    deadline = decision.deadline_iso()  # already the day in the policy's time zone
+    if deadline:
+        wanted.append((fields.deadline_field_id, deadline, _differs))
     return [
         {"id": field_id, "value": value}
         for field_id, value, changes in wanted

@@ -52,7 +52,14 @@ def test_a_new_urgent_ticket_is_one_put_that_raises_the_priority_and_tags_it(pol
     [created] = replay.events
     assert (created.kind, created.status, created.calls) == ("created", UPDATED, {PUT_TICKET: 1})
     assert created.decision["priority_set"] == "urgent"
-    assert created.decision["tags_added"] == ["urgency_urgent", "category_incident"]
+    # an urgent incident report that names neither a start time nor steps (POLICY.md section 6)
+    assert created.decision["tags_added"] == [
+        "urgency_urgent",
+        "category_incident",
+        "info_missing",
+        "missing_start_time",
+        "missing_steps_to_reproduce",
+    ]
 
 
 def test_never_lower_a_time_sensitive_comment_on_an_urgent_ticket_keeps_urgent(policy):

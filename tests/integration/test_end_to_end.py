@@ -202,13 +202,16 @@ def test_urgent_ticket_gets_exactly_one_update_with_everything(stack):
     [put] = stack.puts(8101)
     ticket = put["body"]["ticket"]
     assert ticket["priority"] == "urgent"
-    assert ticket["tags"] == ["urgency_urgent", "category_incident"]
+    # "since 9:40" is when it began; no steps to reproduce (POLICY.md section 6)
+    everything = ["urgency_urgent", "category_incident", "info_missing", "missing_steps_to_reproduce"]
+    assert ticket["tags"] == everything
     assert ticket["comment"]["public"] is False
     assert '"URGENT" in the subject' in ticket["comment"]["body"]
     assert "2026-11-27T17:00:00Z" in ticket["comment"]["body"]
+    assert "Missing: steps to reproduce." in ticket["comment"]["body"]
     assert ticket["safe_update"] is True and ticket["updated_stamp"] == UPDATED_AT
     final = stack.stub.ticket(8101)
-    assert (final["priority"], final["tags"]) == ("urgent", ["urgency_urgent", "category_incident"])
+    assert (final["priority"], final["tags"]) == ("urgent", everything)
     assert len(stack.notes(8101)) == 1
 
 
@@ -244,6 +247,10 @@ def test_after_hours_fraud_attack_pages_on_call(stack):
         "category_fraud_attack",
         "after_hours",
         "on_call_paged",
+        # the report names neither when it started nor an example application (POLICY.md 6)
+        "info_missing",
+        "missing_start_time",
+        "missing_example_applications",
     }
 
 
@@ -370,7 +377,14 @@ def test_a_ticket_with_two_category_tags_keeps_only_the_one_decided(stack):
 
     assert stack.job_result(answer["job_id"]) == "updated"
     assert len(stack.puts(8114)) == 1
-    assert stack.stub.ticket(8114)["tags"] == ["category_incident", "category_billing", "urgency_urgent"]
+    assert stack.stub.ticket(8114)["tags"] == [
+        "category_incident",
+        "category_billing",
+        "urgency_urgent",
+        "info_missing",  # the comment makes it an urgent incident, with no report items
+        "missing_start_time",
+        "missing_steps_to_reproduce",
+    ]
 
 
 def test_refused_credentials_fail_the_job_visibly(stack):
@@ -434,7 +448,15 @@ def test_customer_and_agent_tags_survive_and_the_ticket_ends_as_the_policy_says(
     assert [p["status"] for p in stack.puts(8116)] == [409, 200]
     final = stack.stub.ticket(8116)
     assert final["priority"] == "urgent"
-    assert set(final["tags"]) == {"enterprise", "from_email", "agent_watching", "urgency_urgent", "category_incident"}
+    assert set(final["tags"]) == {
+        "enterprise",
+        "from_email",
+        "agent_watching",
+        "urgency_urgent",
+        "category_incident",
+        "info_missing",  # "since 9:00" is the start time; no steps to reproduce
+        "missing_steps_to_reproduce",
+    }
     [note] = stack.notes(8116)
     assert note["public"] is False and "URGENT" in note["body"]
 
@@ -465,7 +487,13 @@ def test_an_end_users_messaging_message_escalates(stack):
     assert [r["method"] for r in stack.stub.requests() if r["path"] == "/api/v2/tickets/8118"] == ["GET", "PUT"]
     final = stack.stub.ticket(8118)
     assert final["priority"] == "urgent"
-    assert set(final["tags"]) == {"web_widget", "urgency_urgent", "category_incident"}
+    assert set(final["tags"]) == {
+        "web_widget",
+        "urgency_urgent",
+        "category_incident",
+        "info_missing",
+        "missing_steps_to_reproduce",
+    }
     assert len(stack.notes(8118)) == 1
 
     agent_reply = copy.deepcopy(message)
@@ -474,3 +502,36 @@ def test_an_end_users_messaging_message_escalates(stack):
     agent_reply["event"]["message"] = {"id": "6a4f6e01dae152f024959c11", "body": "Is it still urgent?"}
     assert stack.job_result(stack.deliver(agent_reply)["job_id"]) == "ignored:agent_message"
     assert len(stack.puts(8118)) == 1
+
+
+def test_a_later_comment_that_supplies_the_missing_steps_clears_their_tags(stack):
+    """POLICY.md section 6: the report's missing item is tagged, and the end user's next comment,
+    with no urgency of its own, supplies it: the ticket ends with neither tag, and two notes."""
+    seed(stack, 8119, subject="URGENT: API returning 503", tags=["enterprise"])
+    new_ticket = created(8119, "URGENT: API returning 503", "since 9:40 all calls fail", tags=("enterprise",))
+    assert stack.job_result(stack.deliver(new_ticket)["job_id"]) == "updated"
+    opened = stack.stub.ticket(8119)
+    assert opened["tags"] == [
+        "enterprise",
+        "urgency_urgent",
+        "category_incident",
+        "info_missing",
+        "missing_steps_to_reproduce",
+    ]
+
+    steps = comment(
+        8119,
+        "Steps to reproduce:\n1. Call POST /v1/evaluations\n2. Observe the 502",
+        priority="URGENT",
+        tags=tuple(opened["tags"]),
+    )
+    steps["detail"]["updated_at"] = opened["updated_at"]  # the snapshot shows the ticket as it now is
+    assert stack.job_result(stack.deliver(steps)["job_id"]) == "updated"
+
+    final = stack.stub.ticket(8119)
+    assert (final["priority"], final["tags"]) == ("urgent", ["enterprise", "urgency_urgent", "category_incident"])
+    assert [p["status"] for p in stack.puts(8119)] == [200, 200]
+    first, second = stack.notes(8119)
+    assert "Missing: steps to reproduce." in first["body"]
+    assert "Supplied in this message: steps to reproduce" in second["body"]
+    assert not first["public"] and not second["public"]

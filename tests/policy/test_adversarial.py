@@ -8,13 +8,14 @@ import time
 import pytest
 
 from app.policy import decide
+from app.policy.fields import read_field
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT
 from app.policy.terms import scan_terms
 from app.policy.text import remove_quoted
 
 
 def level_of(text, policy):
-    return scan_terms(text, "body", policy).level
+    return scan_terms(read_field("body", text), policy).level
 
 
 # A negator joined to the next word by a dash, an apostrophe or an em dash is still a word of its
@@ -31,7 +32,7 @@ def level_of(text, policy):
     ],
 )
 def test_negator_joined_by_punctuation_is_still_a_word(text, negator, policy):
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.level == NONE
     assert scan.negated and scan.negated[0].negator == negator
 
@@ -60,7 +61,7 @@ def test_numbers_with_points_and_commas_do_not_end_a_sentence(policy):
     "text", ["non  urgent", "non -\nurgent", "non - urgent", "NON\u00a0\u2013 urgent", "non  time sensitive"]
 )
 def test_non_prefix_with_any_run_of_spaces_or_dashes(text, policy):
-    scan = scan_terms(text.replace("\u00a0", " "), "body", policy)
+    scan = scan_terms(read_field("body", text.replace("\u00a0", " ")), policy)
     assert scan.level == NONE
     assert scan.negated[0].negator == "non"
 

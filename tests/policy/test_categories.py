@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 
 from app.policy.categories import categorize
-from app.policy.terms import lower_same_length, word_set
+from app.policy.fields import read_field
 
 
 def category_of(text, policy):
-    lowered = lower_same_length(text)
-    return categorize([("body", text, lowered, word_set(lowered))], policy)
+    return categorize([read_field("body", text)], policy)
 
 
 @pytest.mark.parametrize(
@@ -29,7 +28,7 @@ def category_of(text, policy):
         ("API returning 503", "incident"),
         ("getting 500 from /v1/evaluations", "incident"),
         ("502 Bad Gateway", "incident"),
-        ("504 on every call", "incident"),
+        ("we get 504 on every call", "incident"),
         ("lots of errors", "incident"),
         ("requests timing out", "incident"),
         ("SDK stopped working", "incident"),
@@ -96,7 +95,7 @@ def test_tie_goes_by_configured_order(policy):
     assert category_of("fraud attack: please raise our threshold now", policy).category == "fraud_attack"
     assert category_of("journey degraded", policy).category == "incident"
     assert category_of("sso down", policy).category == "incident"
-    assert category_of("mfa 500", policy).category == "incident"
+    assert category_of("mfa fails with 500", policy).category == "incident"
     assert category_of("workflow sso", policy).category == "account_access"
 
 

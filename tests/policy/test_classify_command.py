@@ -32,7 +32,10 @@ def test_good_line_gives_the_decision():
     assert answer["urgency"] == "urgent" and answer["category"] == "incident"
     assert answer["near_miss"] is False and answer["after_hours"] is False and answer["on_call"] is False
     assert answer["priority"] == "urgent"
-    assert answer["tags"] == ["urgency_urgent", "category_incident"]
+    # "since 9:40" is the start time; no steps to reproduce (POLICY.md section 6)
+    assert answer["tags"] == ["urgency_urgent", "category_incident", "info_missing", "missing_steps_to_reproduce"]
+    assert answer["missing_info"] == ["steps_to_reproduce"]
+    assert answer["deadline"] is None and answer["short_notice"] is False
     assert answer["response_due_at"] == "2026-11-27T17:00:00Z"
     assert "URGENT" in answer["explanation"]
     assert {"field": "subject", "offset": 0, "text": "URGENT"}.items() <= answer["evidence"][0].items()
@@ -50,6 +53,10 @@ def test_output_keys_are_the_contract():
         "priority",
         "tags",
         "response_due_at",
+        "deadline",
+        "short_notice",
+        "missing_info",
+        "removed_tags",
         "explanation",
         "evidence",
     }

@@ -16,7 +16,9 @@ def test_worked_example_1_urgent_api_503_friday_business_hours(policy, ticket):
     d = decide(ticket("since 9:40 all calls fail", "URGENT: API returning 503", at="2026-11-27T15:00:00Z"), policy)
     assert (d.urgency, d.category, d.after_hours, d.on_call) == ("urgent", "incident", False, False)
     assert d.priority == "urgent" and due(d) == "2026-11-27T17:00:00Z"
-    assert d.tags == ("urgency_urgent", "category_incident")
+    # section 6: "since 9:40" is the start time, but there are no steps to reproduce
+    assert d.tags == ("urgency_urgent", "category_incident", "info_missing", "missing_steps_to_reproduce")
+    assert d.missing_info == ("steps_to_reproduce",)
 
 
 def test_worked_example_2_urgent_fraud_attack_saturday_night_pages(policy, ticket):

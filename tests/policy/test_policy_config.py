@@ -19,7 +19,17 @@ def test_default_file_is_found_relative_to_the_package():
 def test_defaults_match_policy_md(policy):
     assert policy.terms.urgent == "urgent"
     assert set(policy.terms.dashes) == {"-", "\u2010", "\u2011", "\u2013", "\u2014"}
-    assert policy.negation.words == {"not", "no", "never", "nothing", "without"}
+    # POLICY.md section 7 adds "cannot" and the forms written without an apostrophe
+    assert policy.negation.words == {
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "without",
+        "cannot",
+        *("isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "wont", "cant", "shouldnt"),
+    }
+    assert policy.negation.phrases == (("can", "not"),)
     assert policy.negation.window == 3
     assert str(policy.hours.time_zone) == "America/New_York"
     assert policy.hours.days == {0, 1, 2, 3, 4}

@@ -140,3 +140,83 @@ def test_time_sensitive_due_is_never_closed_and_never_before_the_event(moment, h
 def test_urgent_due_is_two_hours_after_the_event_rounded_up(moment, policy):
     due = decide(TicketText(CREATED, "URGENT", "", moment), policy).response_due_at
     assert timedelta(hours=2) <= due - moment < timedelta(hours=2, minutes=1)
+
+
+# Words that move every part of a result: levels, categories, deadlines and the intake items.
+INTAKE_VOCABULARY = [
+    *VOCABULARY,
+    "time sensitive",
+    "by",
+    "Friday",
+    "before",
+    "12/15",
+    "deadline:",
+    "Dec 3",
+    "EOD",
+    "tomorrow",
+    "since",
+    "midnight",
+    "2am",
+    "started at",
+    "app 8834-221",
+    "A-8Xk2PqL9",
+    "https://app.example.com/applications/8834-221",
+    "Steps to reproduce:",
+    "1. Call the API",
+    "2. See the error",
+    "fraudulent",
+    "incident",
+    "ur\u200bgent",
+    "\uff35\uff32\uff27\uff25\uff2e\uff34",
+    "write down",
+    "HTTP",
+    "Le 30 nov. 2026, Bob a écrit :",
+    "Am 30.11.2026 schrieb Bob:",
+]
+intake_words = st.lists(st.sampled_from(INTAKE_VOCABULARY), max_size=30).map(" ".join)
+QUOTE_HEADERS = [
+    "On Mon, Nov 30, 2026 at 9:00 AM Bob <bob@example.com> wrote:",
+    "-----Original Message-----",
+    "From: Support <support@example.com>\nSent: Monday, November 30, 2026 9:00 AM",
+    "##- Please type your reply above this line -##",
+    "Le lun. 30 nov. 2026 à 10:00, Support <support@example.com> a écrit :",
+    "Am 30.11.2026 um 10:00 schrieb Support <support@example.com>:",
+    "El lun, 30 nov 2026 a las 10:00, Support escribió:",
+    "Em seg., 30 de nov. de 2026 às 10:00, Support escreveu:",
+    "Op ma 30 nov. 2026 om 10:00 schreef Support:",
+    "Il 30/11/2026 10:00, Support ha scritto:",
+]
+
+
+def result(body: str, event: str, open_items: frozenset[str], policy) -> tuple:
+    ticket = TicketText(event, "Subject", body, WHEN, known_level="none", open_items=open_items)
+    d = decide(ticket, policy)
+    return (
+        d.urgency,
+        d.near_miss,
+        d.category,
+        d.tags,
+        d.removed_tags,
+        d.deadline,
+        d.short_notice,
+        d.missing_info,
+        d.info_request_reply,
+    )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    body=intake_words,
+    old=st.lists(st.one_of(intake_words, free_text), min_size=1, max_size=5),
+    header=st.sampled_from([None, *QUOTE_HEADERS]),
+    event=st.sampled_from([CREATED, COMMENT]),
+    open_items=st.sets(st.sampled_from(["deadline", "start_time", "example_applications", "steps_to_reproduce"])),
+)
+def test_appending_quoted_text_never_changes_the_result(body, old, header, event, open_items, policy):
+    """A '>' block, or a reply header (any of the six languages) and anything after it."""
+    if header is None:
+        quoted = "\n".join("> " + line.replace("\n", " ") for line in old)
+    else:
+        quoted = header + "\n" + "\n".join(old)
+    items = frozenset(open_items)
+    assert result(body + "\n\n" + quoted, event, items, policy) == result(body, event, items, policy)

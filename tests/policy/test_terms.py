@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from app.policy.fields import context_around, read_field
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT
-from app.policy.terms import context_around, scan_terms
+from app.policy.terms import scan_terms
 
 
 def level_of(text, policy):
-    return scan_terms(text, "body", policy).level
+    return scan_terms(read_field("body", text), policy).level
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ def test_urgent_inside_or_extended_does_not_count(text, policy):
         "time\u2011sensitive",
         "time\nsensitive",
         "time  -  sensitive",
-        "time\r\n\r\nsensitive",
+        "time\r\nsensitive",
         "Time--Sensitive request",
     ],
 )
@@ -95,7 +96,7 @@ def test_highest_level_wins_when_both_appear(policy):
     ],
 )
 def test_negated_terms_do_not_escalate(text, policy):
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.level == NONE
     assert scan.negated and scan.negated[0].negator
 
@@ -123,11 +124,11 @@ def test_negation_window_is_three_words(policy):
 
 
 def test_negation_evidence_names_the_negator(policy):
-    scan = scan_terms("It isn't really urgent", "body", policy)
+    scan = scan_terms(read_field("body", "It isn't really urgent"), policy)
     assert scan.level == NONE
     assert scan.negated[0].negator == "isn't"
     # "don't" is four words before the term here, outside the window
-    assert scan_terms("We don't think it is urgent", "body", policy).level == URGENT
+    assert scan_terms(read_field("body", "We don't think it is urgent"), policy).level == URGENT
 
 
 def test_one_counted_term_escalates_even_next_to_a_negated_one(policy):
@@ -156,7 +157,7 @@ def test_one_counted_term_escalates_even_next_to_a_negated_one(policy):
     ],
 )
 def test_near_misses_are_flagged_not_escalated(text, word, policy):
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.level == NONE
     assert [e.text for e in scan.near_misses] == [word]
 
@@ -193,27 +194,27 @@ ORDINARY_WORD_TRAPS = [
 
 @pytest.mark.parametrize("text", ORDINARY_WORD_TRAPS)
 def test_ordinary_words_are_not_near_misses(text, policy):
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.level == NONE
     assert scan.near_misses == []
 
 
 @pytest.mark.parametrize("text", ["not urgently needed", "no urgnet issue", "non-urgnet", "isn't time senstive"])
 def test_negated_near_misses_are_not_near_misses(text, policy):
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.near_misses == []
     assert scan.negated
 
 
 def test_near_misses_only_matter_when_nothing_counts(policy):
-    scan = scan_terms("urgent, and also urgnet", "body", policy)
+    scan = scan_terms(read_field("body", "urgent, and also urgnet"), policy)
     assert scan.level == URGENT
     assert scan.near_misses == []
 
 
 def test_evidence_offsets_point_into_the_text(policy):
     text = "Hello team. The dashboard is down and this is URGENT for us."
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     found = scan.terms[0]
     assert text[found.offset : found.offset + len(found.text)] == "URGENT"
     assert found.field == "body"
@@ -230,7 +231,7 @@ def test_context_is_a_few_words_on_one_line():
 
 def test_offsets_survive_letters_that_lower_case_to_two_characters(policy):
     text = "\u0130\u0130\u0130 urgent"  # "İ".lower() is two characters
-    scan = scan_terms(text, "body", policy)
+    scan = scan_terms(read_field("body", text), policy)
     assert scan.level == URGENT
     assert text[scan.terms[0].offset :].startswith("urgent")
 

@@ -17,6 +17,8 @@ STAMP = "2026-11-30T16:00:00Z"  # the comment fixture's snapshot
 CUSTOMER_TAGS = ["enterprise", "category_incident"]  # the snapshot's tags
 URGENCY, CATEGORY, DUE, AFTER_HOURS = 101, 102, 103, 104
 NO_FIELDS = ZendeskFields(0, 0, 0, "text", 0)
+# An urgent incident that says neither when it began nor how to reproduce it (POLICY.md section 6).
+INCIDENT_ITEMS_MISSING = {"info_missing", "missing_start_time", "missing_steps_to_reproduce"}
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,10 @@ def test_an_agents_tag_added_before_our_write_survives_with_the_customers(zendes
 
     ticket = zendesk.ticket(35436)
     assert ticket["priority"] == "urgent"
-    assert set(ticket["tags"]) == {"enterprise", "category_incident", "vip_watch", "urgency_urgent"}
+    assert (
+        set(ticket["tags"])
+        == {"enterprise", "category_incident", "vip_watch", "urgency_urgent"} | INCIDENT_ITEMS_MISSING
+    )
     assert len(notes(zendesk, 35436)) == 1 and notes(zendesk, 35436)[0]["public"] is False
     assert [p["status"] for p in zendesk.requests(method="PUT", path="/api/v2/tickets/35436")] == [409, 200]
 
@@ -80,7 +85,7 @@ def test_a_date_field_that_refuses_our_time_still_gets_priority_tags_and_one_not
 
     ticket = zendesk.ticket(35436)
     assert (ticket["priority"], ticket["custom_fields"]) == ("urgent", [{"id": DUE, "value": None}])
-    assert set(ticket["tags"]) == {"enterprise", "category_incident", "urgency_urgent"}
+    assert set(ticket["tags"]) == {"enterprise", "category_incident", "urgency_urgent"} | INCIDENT_ITEMS_MISSING
     [note] = notes(zendesk, 35436)
     assert f"Zendesk refused custom field {DUE}" in note["body"]
     assert [p["status"] for p in zendesk.requests(method="PUT")] == [422, 200]
@@ -137,5 +142,32 @@ def test_a_message_without_text_is_read_from_the_log_and_escalates(zendesk, appl
 
     ticket = zendesk.ticket(35436)
     assert ticket["priority"] == "urgent"
-    assert set(ticket["tags"]) == {"whatsapp", "urgency_urgent", "category_incident"}
+    assert set(ticket["tags"]) == {"whatsapp", "urgency_urgent", "category_incident"} | INCIDENT_ITEMS_MISSING
     assert len(notes(zendesk, 35436)) == 1
+
+
+def test_the_customers_deadline_lands_in_a_date_field(zendesk, applier_for):
+    """POLICY.md section 6: Monday 2026-11-30, "by Friday" is 2026-12-04; a Zendesk date field
+    takes it as YYYY-MM-DD (the stub refuses a time in a date field, as Zendesk does)."""
+    deadline_field = 105
+    zendesk.define_field(deadline_field, "date")
+    zendesk.seed_ticket(
+        {
+            "id": 35436,
+            "priority": "normal",
+            "tags": CUSTOMER_TAGS,
+            "updated_at": STAMP,
+            "custom_fields": [{"id": deadline_field, "value": None}],
+        }
+    )
+    base = event("ticket_comment_added__end_user_urgent")
+    comment = {**base.comment, "body": "Time sensitive: please change the journey threshold by Friday."}
+    fields = ZendeskFields(0, 0, 0, "text", 0, deadline_field_id=deadline_field)
+
+    assert applier_for(fields).apply(replace(base, comment=comment)) == "updated"
+
+    ticket = zendesk.ticket(35436)
+    assert (ticket["priority"], ticket["custom_fields"]) == ("high", [{"id": deadline_field, "value": "2026-12-04"}])
+    assert "short_notice" not in ticket["tags"] and "deadline_missing" not in ticket["tags"]
+    [note] = notes(zendesk, 35436)
+    assert "Deadline: Fri 2026-12-04" in note["body"]

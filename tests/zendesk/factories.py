@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from app.policy.config import Tags
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Decision, TicketText
 from app.webhooks.events import TicketEvent, parse_event
 
@@ -20,6 +21,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "zendesk"
 BASE_URL = "https://acme.zendesk.com"
 INTEGRATION_USER_ID = 900001
 URGENCY_FIELD, CATEGORY_FIELD, DUE_FIELD, AFTER_HOURS_FIELD = 101, 102, 103, 104
+DEADLINE_FIELD = 105  # configured only where a test sets it: the default tickets do not have it
 CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update", "other")
 CATEGORY_TAGS = tuple(f"category_{name}" for name in CATEGORY_NAMES)
 NEW_YORK = ZoneInfo("America/New_York")
@@ -36,13 +38,25 @@ class ZendeskConfig:
     after_hours_field_id: int = AFTER_HOURS_FIELD
     urgency_values: dict[str, str] = field(default_factory=dict)
     category_values: dict[str, str] = field(default_factory=dict)
+    deadline_field_id: int = 0
 
 
-@dataclass(frozen=True)
-class FakeTags:
-    category_prefix: str = "category_"
-    next_business_day: str = "next_business_day"
-    public_reply_sent: str = "next_business_day_replied"
+# The tag names of config/policy.toml [tags]: the real `Tags`, whose methods the planner uses.
+TAGS = Tags(
+    urgent="urgency_urgent",
+    time_sensitive="urgency_time_sensitive",
+    near_miss="urgency_near_miss",
+    category_prefix="category_",
+    after_hours="after_hours",
+    on_call_paged="on_call_paged",
+    next_business_day="next_business_day",
+    public_reply_sent="next_business_day_replied",
+    short_notice="short_notice",
+    deadline_missing="deadline_missing",
+    info_missing="info_missing",
+    missing_item_prefix="missing_",
+    info_requested="info_requested",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ class FakePolicy:
     """The parts of app.policy.Policy the worker reads itself."""
 
     zendesk: ZendeskConfig = field(default_factory=ZendeskConfig)
-    tags: FakeTags = field(default_factory=FakeTags)
+    tags: Tags = TAGS
     categories: FakeCategories = field(default_factory=FakeCategories)
     hours: FakeHours = field(default_factory=FakeHours)
 

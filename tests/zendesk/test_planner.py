@@ -1,10 +1,11 @@
 """app.zendesk.planner: event, comment and ticket in; the decision and the request bodies out."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
+from app.policy import load_policy
 from app.ticket_event import Comment
 from app.zendesk.planner import (
     changes_nothing_on_any_ticket,
@@ -15,8 +16,10 @@ from app.zendesk.planner import (
 )
 from app.zendesk.ticket_state import TicketState
 from tests.zendesk.factories import (
+    DEADLINE_FIELD,
     DUE_FIELD,
     NO_FIELDS,
+    TAGS,
     FakeDecide,
     FakePolicy,
     ZendeskConfig,
@@ -73,6 +76,7 @@ def test_an_html_only_comment_is_read_as_html():
         {**end_user_comment(""), "html_body": "<p>x</p>"},
         SNAPSHOT,
         None,
+        TAGS,
     )
     assert (text.body, text.body_is_html) == ("<p>x</p>", True)
 
@@ -126,7 +130,7 @@ def test_a_date_due_field_gets_the_day_in_the_policys_time_zone():
 
 def test_a_message_is_read_like_a_comment_at_the_events_time():
     message = event("messaging_ticket_message_added__end_user_urgent")
-    text = ticket_text(message, None, replace(SNAPSHOT, subject="Chat with Dana"), "incident")
+    text = ticket_text(message, None, replace(SNAPSHOT, subject="Chat with Dana"), "incident", TAGS)
     assert (text.event, text.body, text.body_is_html, text.known_category) == (
         "comment",
         "This is urgent now: the dashboard is down for all our agents.",
@@ -135,7 +139,7 @@ def test_a_message_is_read_like_a_comment_at_the_events_time():
     )
     assert text.received_at.isoformat() == "2026-11-30T16:00:00.504117+00:00"
     with pytest.raises(ValueError, match="needs its text"):
-        ticket_text(replace(message, message={**message.message, "body": None}), None, SNAPSHOT, None)
+        ticket_text(replace(message, message={**message.message, "body": None}), None, SNAPSHOT, None, TAGS)
 
 
 def with_times(name: str, created_at, updated_at):
@@ -182,3 +186,180 @@ def test_a_near_miss_changes_a_ticket_so_the_ticket_is_needed():
     message = event("messaging_ticket_message_added__end_user_urgent")
     near_miss = replace(decision("none", priority=None, due=None), tags=("urgency_near_miss",))
     assert changes_nothing_on_any_ticket(message, FakePolicy(), lambda text, policy: near_miss) is False
+
+
+# --- POLICY.md section 6: what the ticket's tags remember, the deadline field, the info request
+
+
+def test_the_factories_tags_are_the_shipped_ones():
+    assert load_policy().tags == TAGS
+
+
+def test_a_comment_carries_the_tickets_level_and_open_items_from_its_tags():
+    decide = FakeDecide()
+    tags = ("enterprise", "urgency_time_sensitive", "urgency_urgent", "info_missing", "missing_start_time")
+    plan_update(
+        event("ticket_comment_added__end_user_urgent"),
+        end_user_comment("here is when it began"),
+        replace(SNAPSHOT, tags=tags),
+        FakePolicy(),
+        decide,
+    )
+    [text] = decide.calls
+    assert (text.known_level, text.open_items) == ("urgent", frozenset({"start_time"}))
+
+
+@pytest.mark.parametrize(
+    "tags, level, items",
+    [
+        ((), None, frozenset()),
+        (("urgency_time_sensitive", "deadline_missing"), "time_sensitive", frozenset({"deadline"})),
+        (("urgency_urgent", "missing_example_applications"), "urgent", frozenset({"example_applications"})),
+        (("urgency_near_miss", "missing_something_else"), None, frozenset()),
+    ],
+)
+def test_a_message_carries_the_same_memory(tags, level, items):
+    message = event("messaging_ticket_message_added__end_user_urgent")
+    text = ticket_text(message, None, replace(SNAPSHOT, tags=tags), None, TAGS)
+    assert (text.known_level, text.open_items) == (level, items)
+
+
+def test_a_new_ticket_starts_from_nothing_even_on_its_retry():
+    """A retry of the creation meets the tags its first attempt wrote: it decides as new, so the
+    same decision, and finds nothing left to write."""
+    decide = FakeDecide()
+    tagged = replace(SNAPSHOT, tags=("urgency_urgent", "info_missing", "missing_start_time"))
+    plan_update(event("ticket_created__urgent_outage"), None, tagged, FakePolicy(NO_FIELDS), decide)
+    [text] = decide.calls
+    assert (text.known_level, text.open_items) == (None, frozenset())
+
+
+def answered(removed: tuple[str, ...], **changes):
+    return replace(
+        decision("none", priority=None, due=None, explanation="Supplied: steps."), removed_tags=removed, **changes
+    )
+
+
+def test_a_comment_with_no_level_that_answers_open_items_writes_the_tags_without_them_and_its_note():
+    tags = ("enterprise", "urgency_urgent", "category_incident", "info_missing", "missing_steps_to_reproduce")
+    plan = plan_update(
+        event("ticket_comment_added__end_user_urgent"),
+        end_user_comment("1. call 2. see"),
+        replace(SNAPSHOT, tags=tags),
+        FakePolicy(),
+        lambda text, policy: answered(("missing_steps_to_reproduce", "info_missing")),
+    )
+    assert plan.update == {
+        "ticket": {
+            "tags": ["enterprise", "urgency_urgent", "category_incident"],
+            "comment": {"body": "Supplied: steps.", "public": False},
+            "safe_update": True,
+            "updated_stamp": SNAPSHOT.updated_at,
+        }
+    }
+    assert plan.needs_full_ticket is False
+
+
+def test_short_notice_alone_is_a_change():
+    plan = plan_update(
+        event("ticket_comment_added__end_user_urgent"),
+        end_user_comment("the deadline is tomorrow"),
+        replace(SNAPSHOT, tags=("urgency_time_sensitive", "deadline_missing")),
+        FakePolicy(NO_FIELDS),
+        lambda text, policy: answered(("deadline_missing",), tags=("short_notice",)),
+    )
+    assert plan.update["ticket"]["tags"] == ["urgency_time_sensitive", "short_notice"]
+
+
+@pytest.mark.parametrize("urgency", ["time_sensitive", "none"])
+def test_the_deadline_goes_into_the_deadline_field_as_a_date(urgency):
+    with_deadline = replace(decision(urgency, priority=None, due=None), deadline=date(2026, 12, 4))
+    fields = ZendeskConfig(deadline_field_id=DEADLINE_FIELD)
+    ticket = TicketState.from_api(
+        api_ticket(custom_fields=[{"id": DEADLINE_FIELD, "value": None}], tags=["urgency_time_sensitive"])
+    )
+    plan = plan_update(
+        event("ticket_comment_added__end_user_urgent"),
+        end_user_comment("by Friday"),
+        ticket,
+        FakePolicy(fields),
+        lambda text, policy: with_deadline,
+    )
+    assert {"id": DEADLINE_FIELD, "value": "2026-12-04"} in plan.update["ticket"]["custom_fields"]
+
+    already = TicketState.from_api(api_ticket(custom_fields=[{"id": DEADLINE_FIELD, "value": "2026-12-04"}]))
+    again = plan_update(
+        event("ticket_comment_added__end_user_urgent"),
+        end_user_comment("by Friday"),
+        replace(already, tags=ticket.tags),
+        FakePolicy(fields),
+        lambda text, policy: with_deadline,
+    )
+    assert DEADLINE_FIELD not in [f["id"] for f in (again.update or {"ticket": {}})["ticket"].get("custom_fields", [])]
+
+
+def test_no_deadline_field_configured_writes_none():
+    with_deadline = replace(decision("time_sensitive", priority="high"), deadline=date(2026, 12, 4))
+    plan = plan_update(
+        event("ticket_created__urgent_outage"),
+        None,
+        TicketState.from_api(api_ticket()),
+        FakePolicy(),
+        lambda text, policy: with_deadline,
+    )
+    assert all(f["id"] != DEADLINE_FIELD for f in plan.update["ticket"]["custom_fields"])
+
+
+INFO_REQUEST = "Please send:\n- the steps our team can take to reproduce the issue"
+
+
+def test_the_info_request_is_owed_once_per_ticket_after_the_update_that_opened_the_items():
+    asking = replace(decision(), info_request_reply=INFO_REQUEST)
+    opened = replace(SNAPSHOT, tags=("enterprise", "info_missing", "missing_steps_to_reproduce"))
+
+    body = plan_public_reply(asking, opened, FakePolicy())
+
+    assert body == {
+        "ticket": {
+            "comment": {"body": INFO_REQUEST, "public": True},
+            "tags": ["enterprise", "info_missing", "missing_steps_to_reproduce", "info_requested"],
+            "safe_update": True,
+            "updated_stamp": SNAPSHOT.updated_at,
+        }
+    }
+    asked = replace(opened, tags=(*opened.tags, "info_requested"))
+    assert plan_public_reply(asking, asked, FakePolicy()) is None  # sent: never again
+    assert plan_public_reply(asking, SNAPSHOT, FakePolicy()) is None  # the update did not land
+    assert plan_public_reply(decision(), opened, FakePolicy()) is None  # off, or nothing missing
+
+
+def test_both_replies_owed_go_in_one_comment_with_both_tags():
+    both = replace(decision(), public_reply="Next business day.", info_request_reply=INFO_REQUEST)
+    ticket = replace(SNAPSHOT, tags=("next_business_day", "info_missing"))
+
+    body = plan_public_reply(both, ticket, FakePolicy())
+
+    assert body["ticket"]["comment"]["body"] == "Next business day.\n\n" + INFO_REQUEST
+    assert body["ticket"]["tags"] == [
+        "next_business_day",
+        "info_missing",
+        "next_business_day_replied",
+        "info_requested",
+    ]
+    one_sent = replace(ticket, tags=(*ticket.tags, "next_business_day_replied"))
+    assert plan_public_reply(both, one_sent, FakePolicy())["ticket"]["comment"]["body"] == INFO_REQUEST
+
+
+def test_a_message_that_supplies_an_open_item_is_not_skipped_unread():
+    message = event("messaging_ticket_message_added__end_user_urgent")
+    supplies = replace(decision("none", priority=None, due=None), removed_tags=("missing_start_time",))
+    nothing = decision("none", priority=None, due=None)
+    assert changes_nothing_on_any_ticket(message, FakePolicy(), lambda text, policy: nothing) is True
+    assert changes_nothing_on_any_ticket(message, FakePolicy(), lambda text, policy: supplies) is False
+
+
+def test_a_message_is_probed_on_a_ticket_with_every_item_open():
+    decide = FakeDecide()
+    changes_nothing_on_any_ticket(event("messaging_ticket_message_added__end_user_urgent"), FakePolicy(), decide)
+    [text] = decide.calls
+    assert text.open_items == frozenset({"deadline", "start_time", "example_applications", "steps_to_reproduce"})

@@ -1,11 +1,10 @@
 """app.zendesk.ticket_update: the PUT bodies, each checked strictly against Zendesk's OpenAPI file."""
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from app.policy.model import Decision
 from app.zendesk.ticket_update import (
     TicketState,
     build_ticket_update,
@@ -264,7 +263,9 @@ def test_openapi_helper_rejects_what_zendesk_rejects():
 
 def test_public_reply_body_is_one_public_comment_and_its_tag_in_a_safe_update():
     ticket = snapshot_state(tags=("enterprise", "next_business_day"), updated_at="2026-11-28T07:30:05Z")
-    body = public_reply_update("We will get back to you on the next business day.", "next_business_day_replied", ticket)
+    body = public_reply_update(
+        "We will get back to you on the next business day.", ["next_business_day_replied"], ticket
+    )
     assert body == {
         "ticket": {
             "comment": {"body": "We will get back to you on the next business day.", "public": True},
@@ -274,7 +275,7 @@ def test_public_reply_body_is_one_public_comment_and_its_tag_in_a_safe_update():
         }
     }
     assert_valid(body)
-    dry_run = public_reply_update("x", "replied", replace(ticket, updated_at=None))
+    dry_run = public_reply_update("x", ["replied"], replace(ticket, updated_at=None))
     assert "safe_update" not in dry_run["ticket"]
 
 
@@ -348,16 +349,9 @@ def test_without_custom_fields_is_none_when_the_fields_were_all_there_was():
     assert without_custom_fields(build(decision(), state), [URGENCY_FIELD]) is None
 
 
-@dataclass(frozen=True)
-class DecisionWithAnswers(Decision):
-    """A decision as policy 1.1's engine will make it: with tags it answers (removes)."""
-
-    removed_tags: tuple[str, ...] = ()
-
-
 def test_tags_the_decision_answers_are_removed_from_the_merged_list():
     base = decision("none", priority=None, tags=(), due=None, explanation="The missing items arrived.")
-    answers = DecisionWithAnswers(**{**base.__dict__, "removed_tags": ("info_missing", "not_on_ticket")})
+    answers = replace(base, removed_tags=("info_missing", "not_on_ticket"))
     body = build(answers, snapshot_state(tags=("enterprise", "info_missing")), NO_FIELDS)
     assert body["ticket"]["tags"] == ["enterprise"]
     assert body["ticket"]["comment"]["body"] == "The missing items arrived."
