@@ -75,6 +75,8 @@ NOTICE_RATE_LIMIT_FALLBACK_SECONDS = 60.0
 # --- SLA watchdog ------------------------------------------------------------------------------
 SLA_WATCHDOG_LEAD_MINUTES = 15  # the check runs this long before the first response is due; 0 = off
 SLA_AT_RISK_TAG = "sla_at_risk"  # added (Tags endpoint) when the check finds no public agent reply
+# How long a ticket's armed-check record outlives its due time (then Redis forgets it by itself).
+SLA_CHECK_RECORD_TTL_SECONDS = 7 * 24 * 3600
 
 # --- escalator serve ---------------------------------------------------------------------------
 EMBEDDED_SCHEDULER_INTERVAL_SECONDS = 1
