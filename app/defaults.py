@@ -67,10 +67,13 @@ PAGE_SOURCE_FALLBACK = "escalator"  # payload.source when no Zendesk URL is conf
 PAGE_SEVERITY = {"incident": "critical", "fraud_attack": "critical", "other": "error"}
 PAGE_SEVERITY_FALLBACK = "error"
 NOTICE_CONNECT_TIMEOUT_SECONDS = 3.05
-NOTICE_READ_TIMEOUT_SECONDS = 10.0
+NOTICE_READ_TIMEOUT_SECONDS = 5.0  # a page is sent inside a ticket job (25 s); PagerDuty answers fast
 # After a 429 without a usable Retry-After: PagerDuty documents none and advises "a backoff of a
 # few minutes"; Slack sends one.
 NOTICE_RATE_LIMIT_FALLBACK_SECONDS = 60.0
+# How long a ticket's page state is kept after its last change: longer than any incident lasts,
+# so a redelivery or a late comment never pages twice.
+PAGE_STATE_TTL_SECONDS = 30 * 24 * 3600
 
 # --- SLA watchdog ------------------------------------------------------------------------------
 SLA_WATCHDOG_LEAD_MINUTES = 15  # the check runs this long before the first response is due; 0 = off

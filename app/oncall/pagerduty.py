@@ -13,8 +13,10 @@ Retry-After on the Events API, so an absent one means our default wait.
 
 from __future__ import annotations
 
+import json
+import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -24,6 +26,18 @@ from app.oncall.http import DEFAULT_TIMEOUT, Observe, Timeout, new_session, post
 
 VENDOR = "pagerduty"
 ERROR_TEXT_MAX_CHARS = 300
+
+log = logging.getLogger("escalator.oncall")
+
+
+class Pager(Protocol):
+    """What the worker asks of PagerDuty: the real client and the dry-run stand-in."""
+
+    dry_run: bool
+
+    def send(self, event: dict[str, Any]) -> str:
+        """Send one event (without `routing_key`); the alert's dedup key."""
+        ...
 
 
 class PagerDutyEvents:
@@ -90,3 +104,21 @@ class PagerDutyEvents:
         # Escaped for the log line it will end up in.
         printable = "".join(ch for ch in text if ch.isprintable())
         return printable.encode("ascii", "backslashreplace").decode("ascii")[:ERROR_TEXT_MAX_CHARS]
+
+
+class DryRunPagerDuty:
+    """Stands in for PagerDuty when no Zendesk account is configured (a dry run): pages of sample
+    tickets are logged, never sent. The log holds the event (customer words in the summary), as
+    the dry-run Zendesk logs its notes; never the routing key."""
+
+    dry_run = True
+
+    def __init__(self, events_url: str = defaults.PAGERDUTY_EVENTS_URL):
+        self.events_url = events_url
+
+    def __repr__(self) -> str:
+        return f"DryRunPagerDuty({self.events_url!r})"
+
+    def send(self, event: dict[str, Any]) -> str:
+        log.info("oncall.dry_run.request POST %s body=%s", self.events_url, json.dumps(event, sort_keys=True))
+        return str(event.get("dedup_key") or "")
