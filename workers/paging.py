@@ -312,6 +312,9 @@ class Paging:
 
 
 def _short(error: NoticeError) -> str:
-    """`PagerDuty 503`, `PagerDuty: timed out`: the reason for a note, no more."""
+    """The reason for the note: `PagerDuty answered 503`, `PagerDuty timed out (ReadTimeout)`;
+    a refusal in full (PagerDuty's own words say what to fix)."""
     text = str(error).removeprefix(f"{error.vendor}: ")
-    return f"PagerDuty {text}"[:160]
+    if error.status is not None and not isinstance(error, NoticeRejected):
+        return f"PagerDuty answered {error.status}"
+    return f"PagerDuty {text}"[:200]

@@ -26,6 +26,7 @@ from app.oncall import make_pager, make_slack
 from app.policy import Policy, load_policy
 from app.zendesk import ZendeskApi, make_zendesk
 from workers.apply import TicketEventApplier
+from workers.oncall import OnCall
 from workers.paging import Paging
 from workers.rate_limit import TokenBucket
 from workers.sla_watchdog import CHECK_FUNCTION, SlaWatchdog
@@ -56,7 +57,10 @@ class WorkerContext:
             slack=make_slack(settings),
         )
         watchdog = SlaWatchdog(queue, settings.sla_watchdog_lead_minutes, CHECK_FUNCTION)
-        applier = TicketEventApplier(zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds)
+        oncall = OnCall(connection, paging, watchdog, dry_run=settings.dry_run)
+        applier = TicketEventApplier(
+            zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds, oncall=oncall
+        )
         return cls(settings=settings, policy=policy, zendesk=zendesk, applier=applier, paging=paging, watchdog=watchdog)
 
 

@@ -109,9 +109,9 @@ def test_no_routing_key_means_no_page_and_a_note_that_says_so(api, redis_db, que
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        ({"status": 503, "json": {}}, "PagerDuty 503"),
+        ({"status": 503, "json": {}}, "PagerDuty answered 503"),
         ({"body": requests.ReadTimeout()}, "PagerDuty timed out (ReadTimeout)"),
-        ({"status": 429, "json": {}, "headers": {"Retry-After": "30"}}, "PagerDuty 429"),
+        ({"status": 429, "json": {}, "headers": {"Retry-After": "30"}}, "PagerDuty answered 429"),
     ],
 )
 def test_a_page_pagerduty_did_not_take_is_queued_and_the_note_says_so(api, redis_db, queue, answer, reason):
