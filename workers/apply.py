@@ -156,19 +156,25 @@ class TicketEventApplier:
                 log.info("worker.ticket.noop ticket=%s urgency=none (message, ticket not read)", event.ticket_id)
                 return "noop"
         ticket = self._ticket_of(event)
+        since = self._event_time(event, comment, ticket)
         pages: list[PageResult] = []  # the event's page, made once however often a 409 replans
         status, decision, ticket = self._with_conflict_retries(
-            event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current, pages)
+            event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current, since, pages)
         )
         if self.oncall is not None and status in ("updated", "noop"):
-            self.oncall.watch(event.ticket_id, decision, self._event_time(event, comment, ticket))
+            self.oncall.watch(event.ticket_id, decision, since)
         replied = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._send_public_reply(event.ticket_id, decision, current)
         )
         return "replied" if replied and status == "noop" else status
 
     def _write_decision(
-        self, event: TicketEvent, comment: Comment | None, ticket: TicketState, pages: list[PageResult]
+        self,
+        event: TicketEvent,
+        comment: Comment | None,
+        ticket: TicketState,
+        since: datetime,
+        pages: list[PageResult],
     ) -> tuple[str, Decision, TicketState]:
         """Plan and write the update once: (status, decision, the ticket as it now is)."""
         plan = plan_update(event, comment, ticket, self.policy, self.decide)
@@ -178,9 +184,7 @@ class TicketEventApplier:
         decision, body = plan.decision, plan.update
         if decision.on_call and self.oncall is not None:
             if not pages:
-                pages.append(
-                    self.oncall.page(event.ticket_id, ticket, decision, self._event_time(event, comment, ticket))
-                )
+                pages.append(self.oncall.page(event.ticket_id, ticket, decision, since))
             if body is not None:
                 body = with_page_line(body, pages[0].note_line())
         if body is None:

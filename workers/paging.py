@@ -88,7 +88,7 @@ class PageResult:
         if self.status == PAGED:
             return f"On-call paged (PagerDuty incident {self.dedup_key})."
         if self.status == ALREADY_PAGED:
-            return f"On-call already paged for this ticket (PagerDuty incident {self.dedup_key}): no second page."
+            return f"On-call already paged (PagerDuty incident {self.dedup_key}): no second page."
         if self.status == RETRYING:
             return (
                 f"On-call page not accepted by PagerDuty yet ({self.reason}); it is being retried, "
