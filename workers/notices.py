@@ -48,13 +48,18 @@ def run(paging: Paging, zendesk: ZendeskApi, queue: Queue, job_id: str, notice: 
 def deliver(paging: Paging, zendesk: ZendeskApi, notice: dict[str, Any]) -> str:
     ticket_id = int(notice["ticket_id"])
     if notice["vendor"] == "slack":
-        paging.post_to_slack(notice["text"])
+        if not paging.post_to_slack(notice["text"]):
+            log.warning(
+                "oncall.slack.not_configured ticket=%s: SLACK_WEBHOOK_URL is not set; message dropped", ticket_id
+            )
+            return "slack:not_configured"
         log.info("oncall.slack.sent ticket=%s", ticket_id)
         return "slack:sent"
     event = notice["event"]
     if event["event_action"] != TRIGGER:
         paging.send_event(event)
-        log.info("oncall.page.%s ticket=%s after_retry=true", event["event_action"], ticket_id)
+        done = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(event["event_action"], event["event_action"])
+        log.info("oncall.page.%s ticket=%s after_retry=true", done, ticket_id)
         return f"page:{event['event_action']}"
     with ticket_lock(paging.redis, ticket_id):
         status = paging.deliver_trigger(ticket_id, event, notice.get("slack_text"))

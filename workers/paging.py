@@ -42,7 +42,6 @@ from app.infra.queueing import job_options
 from app.oncall import slack as slack_text
 from app.oncall.errors import NoticeError, NoticeRateLimited, NoticeRejected, NoticeUnavailable
 from app.oncall.page_events import (
-    TRIGGER,
     PageDetails,
     acknowledge_event,
     agent_ticket_url,
@@ -216,9 +215,12 @@ class Paging:
             raise NoticeRejected("pagerduty: paging is no longer configured (PAGERDUTY_ROUTING_KEY)", "pagerduty")
         self.pager.send(event)
 
-    def post_to_slack(self, text: str) -> None:
-        if self.slack is not None:
-            self.slack.post(text)
+    def post_to_slack(self, text: str) -> bool:
+        """Post now; False when no webhook is configured any more (the message is dropped)."""
+        if self.slack is None:
+            return False
+        self.slack.post(text)
+        return True
 
     def notify_slack(self, ticket_id: int, text: str) -> bool:
         """Queue a Slack message (when a webhook is configured); whether one was queued."""
@@ -291,9 +293,9 @@ class Paging:
         level = logging.ERROR if isinstance(error, NoticeRejected) else logging.WARNING
         log.log(
             level,
-            "oncall.%s.deferred ticket=%s job=%s delay=%.0fs: %s",
-            "page" if action == TRIGGER else action,
+            "oncall.page.deferred ticket=%s action=%s job=%s delay=%.0fs: %s",
             ticket_id,
+            action,
             job_id,
             delay,
             error,

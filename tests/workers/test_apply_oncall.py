@@ -237,3 +237,35 @@ def test_the_paged_state_is_open(on_call, api):
     applier = on_call()
     applier.apply(fraud_at_night())
     assert applier.oncall.paging.state(TICKET).state == OPEN
+
+
+def test_an_agents_comment_read_for_a_trigger_webhook_acknowledges_too(on_call, api):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    api.put(TICKET_URL, json={"ticket": night_ticket()})
+    applier = on_call()
+    applier.apply(fraud_at_night())
+    api.get(
+        f"{TICKET_URL}/comments",
+        json={
+            "comments": [
+                {"id": 41000000001, "author_id": 235323, "body": "On it.", "public": True, "created_at": NIGHT}
+            ],
+            "users": [{"id": 235323, "name": "Agent Smith", "role": "agent"}],
+        },
+    )
+
+    # The comment is read under the ticket's lock, which the acknowledge must not wait for.
+    assert applier.apply(event("trigger_comment__end_user")) == "ignored:agent_comment"
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "acknowledge"]
+
+
+def test_an_agents_messaging_reply_acknowledges(on_call, api):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    api.put(TICKET_URL, json={"ticket": night_ticket()})
+    applier = on_call()
+    applier.apply(fraud_at_night())
+    message = event("messaging_ticket_message_added__end_user_urgent")
+    reply = replace(message, message={**message.message, "author_type": "agent", "body": "We are on it."})
+
+    assert applier.apply(reply) == "ignored:agent_message"
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "acknowledge"]
