@@ -269,3 +269,15 @@ def test_an_agents_messaging_reply_acknowledges(on_call, api):
 
     assert applier.apply(reply) == "ignored:agent_message"
     assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "acknowledge"]
+
+
+def test_a_ticket_tagged_before_paging_was_configured_is_still_paged(on_call, api):
+    base = fraud_at_night()
+    tags = ["enterprise", "urgency_urgent", "category_fraud_attack", "after_hours", "on_call_paged"]
+    tags += ["info_missing", "missing_example_applications"]
+    tagged = replace(base, ticket={**base.ticket, "priority": "urgent", "tags": tags})
+    api.post(PD_URL, status=202, json=ACCEPTED)
+
+    assert on_call().apply(tagged) == "noop"
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger"]
+    assert [c.request.method for c in api.calls] == ["POST"]  # no update, so no note
