@@ -12,6 +12,13 @@ DONE = PREFIX + "done:{work_id}"
 TICKET_LOCK = PREFIX + "lock:ticket:{ticket_id}"
 INTEGRATION_USER_ID = PREFIX + "zendesk:integration_user_id"
 
+# The SLA watchdog: the check a ticket is watched by (workers.sla_watchdog), a hash of job_id,
+# due and since; gone once an agent replied in public.
+SLA_CHECK = PREFIX + "sla-check:ticket:{ticket_id}"
+
+# On-call: a ticket's page (workers.paging), a hash of state, dedup_key and note_owed.
+PAGE = PREFIX + "page:ticket:{ticket_id}"
+
 # The token bucket in front of every Zendesk request (workers.rate_limit).
 ZENDESK_TOKENS = PREFIX + "zendesk:tokens"
 # The times of recent writes to one ticket, a sorted set (workers.ticket_budget).
@@ -36,3 +43,11 @@ def ticket_lock(ticket_id: int) -> str:
 
 def ticket_writes(ticket_id: int) -> str:
     return TICKET_WRITES.format(ticket_id=ticket_id)
+
+
+def sla_check(ticket_id: int) -> str:
+    return SLA_CHECK.format(ticket_id=ticket_id)
+
+
+def page(ticket_id: int) -> str:
+    return PAGE.format(ticket_id=ticket_id)

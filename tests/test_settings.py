@@ -96,3 +96,61 @@ def test_policy_path_from_env(tmp_path: Path):
     policy = tmp_path / "p.toml"
     policy.write_text("")
     assert Settings.from_env({"ESCALATOR_POLICY": str(policy)}).policy_path == policy
+
+
+ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"
+
+
+def test_on_call_settings_default_to_off_with_the_documented_url():
+    settings = Settings.from_env({})
+    assert not settings.paging_enabled
+    assert settings.pagerduty_events_url == "https://events.pagerduty.com/v2/enqueue"
+    assert settings.slack_webhook_url is None
+    assert settings.sla_watchdog_lead_minutes == 15
+    assert settings.describe()["paging"] == "off"
+    assert settings.describe()["slack"] == "off"
+
+
+def test_on_call_settings_are_read_and_their_secrets_never_shown():
+    slack = "https://hooks.slack.com/services/T000/B000/secretpart"
+    settings = Settings.from_env(
+        {
+            "PAGERDUTY_ROUTING_KEY": ROUTING_KEY,
+            "PAGERDUTY_EVENTS_URL": "http://127.0.0.1:8080/v2/enqueue",
+            "SLACK_WEBHOOK_URL": slack,
+            "ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES": "0",
+        }
+    )
+    assert settings.paging_enabled
+    assert settings.pagerduty_routing_key == ROUTING_KEY
+    assert settings.pagerduty_events_url == "http://127.0.0.1:8080/v2/enqueue"
+    assert settings.slack_webhook_url == slack
+    assert settings.sla_watchdog_lead_minutes == 0
+    shown = repr(settings) + str(settings.describe())
+    assert ROUTING_KEY not in shown and "secretpart" not in shown
+    assert settings.describe()["paging"] == "127.0.0.1:8080"
+    assert settings.describe()["slack"] == "on"
+    assert settings.describe()["sla_watchdog_lead_minutes"] == "off"
+
+
+def test_bad_on_call_settings_are_named_without_their_values():
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env(
+            {
+                "PAGERDUTY_ROUTING_KEY": "short-secret-key",
+                "PAGERDUTY_EVENTS_URL": "events.pagerduty.com/v2/enqueue",
+                "SLACK_WEBHOOK_URL": "hooks.slack.com/services/secretpart",
+                "ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES": "-5",
+            }
+        )
+    text = str(caught.value)
+    assert len(caught.value.problems) == 4
+    for name in (
+        "PAGERDUTY_ROUTING_KEY",
+        "PAGERDUTY_EVENTS_URL",
+        "SLACK_WEBHOOK_URL",
+        "ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES",
+    ):
+        assert name in text
+    assert "16 characters" in text
+    assert "short-secret-key" not in text and "secretpart" not in text

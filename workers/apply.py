@@ -2,18 +2,22 @@
 
 The order, each step with its own status (also the job's return value):
 
-1. status_changed -> "ignored:status_changed" (no policy action).
+1. status_changed -> "ignored:status_changed" (no policy action; a solved or closed ticket's
+   page is resolved and its SLA watchdog disarmed, workers/oncall.py).
 2. Our own updates (actor or comment author is the integration user) -> "ignored:own_update".
 3. Comments the policy does not read: internal notes -> "ignored:private_comment", comments by
    agents -> "ignored:agent_comment", a new ticket's first comment, which its `ticket.created`
    event decides -> "ignored:first_comment". Messaging messages not written by the end user ->
    "ignored:<agent|trigger|system|unknown>_message", blank ones -> "ignored:empty_message".
    Event webhooks say so themselves; trigger webhooks carry only ids, so those are read (step 5)
-   first. All of these cost no API call.
+   first. All of these cost no API call. A public agent comment or message acknowledges the
+   ticket's page and disarms its SLA watchdog (no Zendesk call either).
 4. Take the ticket's lock (one event per ticket at a time); already done -> "duplicate".
 5. Trigger comments: read the comment with its author in one call, then check 2 and 3. Messages
    whose event carried no text: read it from the ticket's conversation log.
-6. Plan; nothing to change -> "noop" (no call); else one PUT -> "updated". The ticket is read
+6. Plan; when the decision pages on-call, page first (workers/oncall.py), so the update's one
+   note says what became of the page. Nothing to change -> "noop" (no call); else one PUT ->
+   "updated". An urgent or time-sensitive decision arms the SLA watchdog. The ticket is read
    first when the event carried none (trigger webhooks, messaging), or when the plan writes
    custom fields, which webhook snapshots do not show. A 409 (the ticket changed under us)
    re-reads the ticket and plans again, merging the tags anew. A 422 that names custom fields we
@@ -30,9 +34,9 @@ Rate limits, outages, a spent ticket budget and lock waits are raised to the job
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 import redis
@@ -53,17 +57,20 @@ from app.zendesk import (
     plan_public_reply,
     plan_update,
 )
-from app.zendesk.planner import Decide, is_description_echo
+from app.zendesk.planner import Decide, is_description_echo, ticket_text
 from app.zendesk.ticket_update import custom_field_ids, without_custom_fields
+from workers.oncall import OnCall, with_page_line
+from workers.paging import PageResult
 from workers.ticket_budget import TicketWriteBudget
+from workers.ticket_lock import TicketBusy, ticket_lock
 
 log = logging.getLogger("escalator.worker")
 
 T = TypeVar("T")
 
+__all__ = ["TicketBusy", "TicketEventApplier"]
 
-class TicketBusy(Exception):
-    """Another job held this ticket's lock for longer than the lock wait."""
+AGENT_REPLIES = ("ignored:agent_comment", "ignored:agent_message")
 
 
 class TicketEventApplier:
@@ -76,13 +83,16 @@ class TicketEventApplier:
         done_ttl_seconds: int = defaults.EVENT_SEEN_TTL_SECONDS,
         decide: Decide = policy_decide,
         write_budget: TicketWriteBudget | None = None,
+        oncall: OnCall | None = None,
     ):
+        """`oncall` None: nothing is paged or watched, and notes say what the policy says."""
         self.zendesk = zendesk
         self.redis = connection
         self.policy = policy
         self.done_ttl_seconds = done_ttl_seconds
         self.decide = decide
         self.write_budget = write_budget or TicketWriteBudget(connection)
+        self.oncall = oncall
         self.lock_wait_seconds: float = defaults.TICKET_LOCK_WAIT_SECONDS
 
     @property
@@ -92,27 +102,20 @@ class TicketEventApplier:
     def apply(self, event: TicketEvent) -> str:
         if event.kind == STATUS_CHANGED:
             log.info("worker.ticket.status_changed ticket=%s (no policy action)", event.ticket_id)
+            if self.oncall is not None:
+                self.oncall.status_changed(event)
             return "ignored:status_changed"
         skipped = self._skip_reason(event, event.comment)
         if skipped:
-            return skipped
-        with self._ticket_lock(event.ticket_id):
+            return self._skipped(event, skipped, locked=False)
+        with ticket_lock(self.redis, event.ticket_id, self.lock_wait_seconds):
             return self._apply_once(event)
 
-    @contextmanager
-    def _ticket_lock(self, ticket_id: int) -> Iterator[None]:
-        lock = self.redis.lock(
-            redis_keys.ticket_lock(ticket_id),
-            timeout=defaults.TICKET_LOCK_TIMEOUT_SECONDS,
-            blocking_timeout=self.lock_wait_seconds,
-        )
-        if not lock.acquire():
-            raise TicketBusy(f"ticket {ticket_id} is locked by another job")
-        try:
-            yield
-        finally:
-            if lock.owned():
-                lock.release()
+    def _skipped(self, event: TicketEvent, reason: str, *, locked: bool) -> str:
+        """An event the policy does not read; a public agent reply still matters to on-call."""
+        if reason in AGENT_REPLIES and self.oncall is not None:
+            self.oncall.agent_replied(event.ticket_id, locked=locked)
+        return reason
 
     def _apply_once(self, event: TicketEvent) -> str:
         done_key = redis_keys.done(event.work_id)
@@ -143,7 +146,7 @@ class TicketEventApplier:
                 return "dropped:comment_not_found"
             skipped = self._skip_reason(event, comment)
             if skipped:
-                return skipped
+                return self._skipped(event, skipped, locked=True)
         if event.kind == MESSAGE:
             with_text = self._with_message_text(event)
             if with_text is None:
@@ -153,16 +156,25 @@ class TicketEventApplier:
                 log.info("worker.ticket.noop ticket=%s urgency=none (message, ticket not read)", event.ticket_id)
                 return "noop"
         ticket = self._ticket_of(event)
+        since = self._event_time(event, comment, ticket)
+        pages: list[PageResult] = []  # the event's page, made once however often a 409 replans
         status, decision, ticket = self._with_conflict_retries(
-            event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current)
+            event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current, since, pages)
         )
+        if self.oncall is not None and status in ("updated", "noop"):
+            self.oncall.watch(event.ticket_id, decision, since)
         replied = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._send_public_reply(event.ticket_id, decision, current)
         )
         return "replied" if replied and status == "noop" else status
 
     def _write_decision(
-        self, event: TicketEvent, comment: Comment | None, ticket: TicketState
+        self,
+        event: TicketEvent,
+        comment: Comment | None,
+        ticket: TicketState,
+        since: datetime,
+        pages: list[PageResult],
     ) -> tuple[str, Decision, TicketState]:
         """Plan and write the update once: (status, decision, the ticket as it now is)."""
         plan = plan_update(event, comment, ticket, self.policy, self.decide)
@@ -170,6 +182,11 @@ class TicketEventApplier:
             ticket = self._read_ticket(event.ticket_id)
             plan = plan_update(event, comment, ticket, self.policy, self.decide)
         decision, body = plan.decision, plan.update
+        if decision.on_call and self.oncall is not None:
+            if not pages:
+                pages.append(self.oncall.page(event.ticket_id, ticket, decision, since))
+            if body is not None:
+                body = with_page_line(body, pages[0].note_line())
         if body is None:
             log.info("worker.ticket.noop ticket=%s urgency=%s", event.ticket_id, decision.urgency)
             return "noop", decision, ticket
@@ -281,6 +298,11 @@ class TicketEventApplier:
 
     def _read_ticket(self, ticket_id: int) -> TicketState:
         return TicketState.from_api(self.zendesk.get_ticket(ticket_id))
+
+    def _event_time(self, event: TicketEvent, comment: Comment | None, ticket: TicketState) -> datetime:
+        """When the text the policy read arrived (the policy's event time): a page's timestamp,
+        and since when the SLA watchdog looks for a reply."""
+        return ticket_text(event, comment, ticket, None, self.policy.tags).received_at
 
     def _skip_reason(self, event: TicketEvent, comment: Comment | None) -> str | None:
         """Why the policy does not read this event, or None when it does (or cannot tell yet)."""

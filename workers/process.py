@@ -22,10 +22,14 @@ from rq.worker import HerokuWorker
 from app.infra.logs import configure_logging
 from app.infra.queueing import connect, make_queue
 from app.infra.settings import MISSING_REDIS, Settings, SettingsError
+from app.oncall import make_pager, make_slack
 from app.policy import Policy, load_policy
 from app.zendesk import ZendeskApi, make_zendesk
 from workers.apply import TicketEventApplier
+from workers.oncall import OnCall
+from workers.paging import Paging
 from workers.rate_limit import TokenBucket
+from workers.sla_watchdog import CHECK_FUNCTION, SlaWatchdog
 
 log = logging.getLogger("escalator.worker")
 
@@ -36,14 +40,28 @@ class WorkerContext:
     policy: Policy
     zendesk: ZendeskApi
     applier: TicketEventApplier
+    paging: Paging
+    watchdog: SlaWatchdog
 
     @classmethod
     def build(cls, settings: Settings, connection: redis.Redis) -> WorkerContext:
         policy = load_policy(settings.policy_path)
         bucket = TokenBucket(connection, settings.zendesk_requests_per_minute)
         zendesk = make_zendesk(settings, throttle=bucket.acquire)
-        applier = TicketEventApplier(zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds)
-        return cls(settings=settings, policy=policy, zendesk=zendesk, applier=applier)
+        queue = make_queue(connection, settings.queue_name)
+        paging = Paging(
+            connection,
+            queue,
+            zendesk_url=settings.zendesk_url,
+            pager=make_pager(settings),
+            slack=make_slack(settings),
+        )
+        watchdog = SlaWatchdog(queue, settings.sla_watchdog_lead_minutes, CHECK_FUNCTION)
+        oncall = OnCall(connection, paging, watchdog, dry_run=settings.dry_run)
+        applier = TicketEventApplier(
+            zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds, oncall=oncall
+        )
+        return cls(settings=settings, policy=policy, zendesk=zendesk, applier=applier, paging=paging, watchdog=watchdog)
 
 
 _context: WorkerContext | None = None
@@ -72,6 +90,11 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         log.warning(
             "worker.dry-run no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "
             "ZENDESK_OAUTH_TOKEN or ZENDESK_EMAIL + ZENDESK_API_TOKEN): updates are logged, not sent"
+        )
+    if not settings.paging_enabled:
+        log.warning(
+            "worker.paging-off PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "
+            '"page required, paging not configured"'
         )
     connection = connect(settings.redis_url)
     install(WorkerContext.build(settings, connection))

@@ -7,8 +7,10 @@ all missing or invalid settings. Secrets are never part of `repr` or `describe()
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from app import defaults
 from app.policy.config import default_policy_path
@@ -51,6 +53,11 @@ class Settings:
     policy_path: Path = field(default_factory=default_policy_path)
     # GET /jobs/<id> shows where a webhook's job is; on for `escalator serve`, off when deployed.
     expose_job_status: bool = False
+    # On-call: no routing key, no pages (the note then says a page is required but not configured).
+    pagerduty_routing_key: str | None = field(default=None, repr=False)
+    pagerduty_events_url: str = defaults.PAGERDUTY_EVENTS_URL
+    slack_webhook_url: str | None = field(default=None, repr=False)  # the URL is the secret
+    sla_watchdog_lead_minutes: int = defaults.SLA_WATCHDOG_LEAD_MINUTES  # 0: no watchdog
 
     @property
     def zendesk_url(self) -> str | None:
@@ -70,6 +77,10 @@ class Settings:
         return not (self.zendesk_url and self.has_zendesk_credentials)
 
     @property
+    def paging_enabled(self) -> bool:
+        return bool(self.pagerduty_routing_key)
+
+    @property
     def accepted_secrets(self) -> tuple[str, ...]:
         return self.webhook_secrets + ((ZENDESK_TEST_SECRET,) if self.allow_test_secret else ())
 
@@ -84,6 +95,9 @@ class Settings:
             "webhook_secrets": len(self.webhook_secrets),
             "allow_test_secret": self.allow_test_secret,
             "policy": str(self.policy_path),
+            "paging": urlsplit(self.pagerduty_events_url).netloc if self.paging_enabled else "off",
+            "slack": "on" if self.slack_webhook_url else "off",
+            "sla_watchdog_lead_minutes": self.sla_watchdog_lead_minutes or "off",
         }
 
     @classmethod
@@ -126,6 +140,24 @@ class Settings:
                 "project folder, which has config/policy.toml)"
             )
 
+        routing_key = reader.text("PAGERDUTY_ROUTING_KEY")
+        if routing_key and not _ROUTING_KEY.fullmatch(routing_key):
+            # The length only: the key itself is a secret and never goes into a message.
+            problems.append(
+                f"PAGERDUTY_ROUTING_KEY must be the {defaults.PAGERDUTY_ROUTING_KEY_LENGTH}-character "
+                f"integration key of an Events API v2 integration (letters and digits; this one has "
+                f"{len(routing_key)} characters)"
+            )
+        events_url = reader.text("PAGERDUTY_EVENTS_URL") or defaults.PAGERDUTY_EVENTS_URL
+        if not _is_http_url(events_url):
+            problems.append(
+                "PAGERDUTY_EVENTS_URL must be the full http:// or https:// enqueue URL, "
+                f"e.g. {defaults.PAGERDUTY_EVENTS_URL}"
+            )
+        slack_url = reader.text("SLACK_WEBHOOK_URL")
+        if slack_url and not _is_http_url(slack_url):
+            problems.append("SLACK_WEBHOOK_URL must be the webhook's https:// URL (Slack app > Incoming Webhooks)")
+
         settings = cls(
             redis_url=redis_url,
             port=reader.integer("PORT", defaults.PORT, 1, 65535),
@@ -149,10 +181,24 @@ class Settings:
             ),
             policy_path=policy_path,
             expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
+            pagerduty_routing_key=routing_key,
+            pagerduty_events_url=events_url,
+            slack_webhook_url=slack_url,
+            sla_watchdog_lead_minutes=reader.integer(
+                "ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES", defaults.SLA_WATCHDOG_LEAD_MINUTES, 0, 24 * 60
+            ),
         )
         if problems:
             raise SettingsError(problems)
         return settings
+
+
+_ROUTING_KEY = re.compile(rf"[A-Za-z0-9]{{{defaults.PAGERDUTY_ROUTING_KEY_LENGTH}}}")
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def parse_secret_list(text: str | None) -> tuple[str, ...]:

@@ -19,6 +19,14 @@ class ZendeskApi(Protocol):
         """One comment with whether its author is staff; None when the ticket has no such comment."""
         ...
 
+    def get_recent_comments(self, ticket_id: int) -> list[Comment]:
+        """The ticket's newest comments (up to 100), newest first."""
+        ...
+
+    def add_tags(self, ticket_id: int, tags: list[str], updated_stamp: str | None) -> dict[str, Any]:
+        """`PUT /api/v2/tickets/{id}/tags` (Add Tags), a safe update with `updated_stamp`."""
+        ...
+
     def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
         """A messaging message's text from the conversation log; None when it is not found."""
         ...

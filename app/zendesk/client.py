@@ -99,6 +99,25 @@ class ZendeskClient:
         )
         return _comment_in(page, comment_id)
 
+    def get_recent_comments(self, ticket_id: int) -> list[Comment]:
+        """The ticket's newest comments (one page, up to 100), newest first, each with whether
+        its author is staff: what the SLA watchdog looks through for a public agent reply."""
+        page = self._request(
+            "GET",
+            f"/api/v2/tickets/{ticket_id}/comments",
+            params={"sort_order": "desc", "include": "users", "per_page": COMMENTS_PER_PAGE},
+        )
+        found = [_comment_in(page, c["id"]) for c in page.get("comments") or [] if isinstance(c.get("id"), int)]
+        return [c for c in found if c is not None]
+
+    def add_tags(self, ticket_id: int, tags: list[str], updated_stamp: str | None) -> dict[str, Any]:
+        """`PUT /api/v2/tickets/{id}/tags` (Add Tags): adds `tags`, keeps the others, writes no
+        comment. With `updated_stamp`, a safe update: 409 when the ticket changed since."""
+        body: dict[str, Any] = {"tags": tags}
+        if updated_stamp:
+            body.update(safe_update=True, updated_stamp=updated_stamp)
+        return self._request("PUT", f"/api/v2/tickets/{ticket_id}/tags", json=body)
+
     def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
         """The text of a messaging message from the ticket's conversation log (newest first, one
         page); "" for a message without text (an image, a file); None when it is not on the page."""

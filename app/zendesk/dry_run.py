@@ -29,6 +29,16 @@ class DryRunZendesk:
     def get_comment(self, ticket_id: int, comment_id: int) -> Comment | None:
         return self._cannot_read("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc&include=users")
 
+    def get_recent_comments(self, ticket_id: int) -> list[Comment]:
+        return self._cannot_read("GET", f"/api/v2/tickets/{ticket_id}/comments?sort_order=desc&include=users")
+
+    def add_tags(self, ticket_id: int, tags: list[str], updated_stamp: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"tags": tags}
+        if updated_stamp:
+            body.update(safe_update=True, updated_stamp=updated_stamp)
+        self._would_send("PUT", f"/api/v2/tickets/{ticket_id}/tags", body)
+        return {}
+
     def get_message_text(self, ticket_id: int, message_id: str) -> str | None:
         return self._cannot_read("GET", f"/api/v2/tickets/{ticket_id}/conversation_log?sort=-created_at")
 

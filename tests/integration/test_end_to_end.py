@@ -1,11 +1,13 @@
-"""End to end: signed webhooks into gunicorn, a real `rq` worker process, a stub Zendesk.
+"""End to end: signed webhooks into gunicorn, a real `rq` worker process, a stub Zendesk and a
+stub PagerDuty (with its Slack webhook).
 
 Both processes run the Procfile's commands against a real Redis server. The stub behaves as
 Zendesk documents (tests/stub_zendesk.py: `tags` replaces the list, Update Many's tag keys are
 ignored, stale safe updates get 409). The assertions are on the ticket's final state in the stub
 (priority, tags, exactly one internal note) and on what it received: one PUT per escalation, none
 for duplicates, no-ops and our own echoes, also when Zendesk answers 429, 409, 500 or hangs; and
-every request the stub received is declared by Zendesk's OpenAPI file.
+every request the stub received is declared by Zendesk's OpenAPI file. On-call: the pages,
+acknowledges and resolves the stub PagerDuty received, and its alerts' final state.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import subprocess
 import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -27,20 +30,32 @@ from app.infra.queueing import make_queue
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.processes import BIN, Process, process_env, procfile_command
+from tests.stub_pagerduty import StubPagerDuty
 from tests.stub_zendesk import INTEGRATION_USER_ID, StubZendesk
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
 
 SECRET = "e2e-signing-secret"
+ROUTING_KEY = "e2e0routing0key0000000000000000a"
 UPDATED_AT = "2026-11-27T15:00:00Z"
 WAIT_SECONDS = 40
 
 
 class Stack:
-    def __init__(self, base_url: str, stub: StubZendesk, connection: redis.Redis, redis_url: str, env: dict, logs):
+    def __init__(
+        self,
+        base_url: str,
+        stub: StubZendesk,
+        pagerduty: StubPagerDuty,
+        connection: redis.Redis,
+        redis_url: str,
+        env: dict,
+        logs,
+    ):
         self.base_url = base_url
         self.redis_url = redis_url
         self.stub = stub
+        self.pagerduty = pagerduty
         self.redis = connection
         self.env = env
         self.logs = logs
@@ -100,6 +115,7 @@ def stack(tmp_path_factory, redis_test_url):
     connection = redis.Redis.from_url(redis_test_url)
     connection.flushdb()
     stub = StubZendesk().start()
+    pagerduty = StubPagerDuty(routing_keys={ROUTING_KEY}).start()
     port = free_port()
     env = process_env(
         PORT=str(port),
@@ -109,18 +125,26 @@ def stack(tmp_path_factory, redis_test_url):
         ZENDESK_OAUTH_TOKEN="e2e-oauth-token",
         ZENDESK_REQUESTS_PER_MINUTE="600",
         WEB_CONCURRENCY="2",
+        PAGERDUTY_ROUTING_KEY=ROUTING_KEY,
+        PAGERDUTY_EVENTS_URL=pagerduty.events_url,
+        SLACK_WEBHOOK_URL=pagerduty.slack_url,
+        # The tickets here are dated 2026-11, so every check would be due at once and add its reads
+        # and tag writes to tests that count requests; the watchdog runs through a real RQ
+        # scheduler and worker in tests/workers/test_sla_check.py.
+        ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES="0",
     )
     web = Process(procfile_command("web"), env, logs / "web.log")
     stack = None
     try:
         web.wait_for_url(f"http://127.0.0.1:{port}/healthz")
-        stack = Stack(f"http://127.0.0.1:{port}", stub, connection, redis_test_url, env, logs)
+        stack = Stack(f"http://127.0.0.1:{port}", stub, pagerduty, connection, redis_test_url, env, logs)
         yield stack
     finally:
         for worker in stack.workers if stack else ():
             worker.stop()
         web.stop()
         stub.stop()
+        pagerduty.stop()
         connection.flushdb()
 
 
@@ -230,18 +254,46 @@ def test_redelivered_webhook_makes_no_second_update(stack):
     assert len(stack.notes(8102)) == 1
 
 
-def test_after_hours_fraud_attack_pages_on_call(stack):
-    seed(stack, 8103)
-    answer = stack.deliver(
-        created(
-            8103,
-            "Urgent - fraud attack",
-            "hundreds of fraudulent applications approved",
-            time_utc="2026-11-28T07:30:00Z",
-        )
+def status_changed(ticket_id: int, status: str) -> dict:
+    body = copy.deepcopy(load_json(SAMPLES / "ticket_status_changed__solved.json"))
+    body["id"] = str(uuid.uuid4())
+    body["subject"] = f"zen:ticket:{ticket_id}"
+    body["detail"].update(id=str(ticket_id), status=status.upper())
+    body["event"]["current"] = status.upper()
+    return body
+
+
+def dedup_key(stack: Stack, ticket_id: int) -> str:
+    return f"escalator/{urlsplit(stack.stub.url).netloc}/ticket/{ticket_id}"
+
+
+def test_after_hours_fraud_attack_pages_once_and_solving_resolves_the_page(stack):
+    seed(stack, 8103, subject="Urgent - fraud attack")
+    key = dedup_key(stack, 8103)
+    body = created(
+        8103, "Urgent - fraud attack", "hundreds of fraudulent applications approved", time_utc="2026-11-28T07:30:00Z"
     )
-    assert stack.job_result(answer["job_id"]) == "updated"
-    assert len(stack.puts(8103)) == 1
+
+    # Delivered three times: Zendesk's redelivery, and the same creation under a new event id.
+    first = stack.deliver(body)
+    assert stack.job_result(first["job_id"]) == "updated"
+    assert stack.deliver(body) == {"status": "duplicate", "job_id": first["job_id"]}
+    body["id"] = str(uuid.uuid4())
+    assert stack.job_result(stack.deliver(body)["job_id"]) == "duplicate"
+
+    [trigger] = stack.pagerduty.events()
+    assert trigger["status"] == 202
+    sent = trigger["body"]
+    assert (sent["routing_key"], sent["event_action"], sent["dedup_key"]) == (ROUTING_KEY, "trigger", key)
+    assert sent["payload"]["severity"] == "critical"
+    assert sent["payload"]["summary"] == "Ticket #8103 (fraud_attack, urgent after hours): Urgent - fraud attack"
+    assert sent["payload"]["custom_details"]["missing_information"] == ["example_applications", "start_time"]
+    assert sent["links"] == [{"href": f"{stack.stub.url}/agent/tickets/8103", "text": "Zendesk ticket #8103"}]
+    [note] = stack.notes(8103)
+    assert (
+        f"On-call page required: urgent fraud_attack after hours.\nOn-call paged (PagerDuty incident {key})."
+        in (note["body"])
+    )
     assert set(stack.stub.ticket(8103)["tags"]) == {
         "urgency_urgent",
         "category_fraud_attack",
@@ -252,6 +304,77 @@ def test_after_hours_fraud_attack_pages_on_call(stack):
         "missing_start_time",
         "missing_example_applications",
     }
+
+    # A later urgent comment, still after hours: no second page.
+    tags = tuple(stack.stub.ticket(8103)["tags"])
+    later = comment(8103, "URGENT: they are still getting through.", priority="URGENT", tags=tags)
+    later["time"] = "2026-11-28T08:10:00Z"
+    later["detail"]["updated_at"] = stack.stub.ticket(8103)["updated_at"]
+    assert stack.job_result(stack.deliver(later)["job_id"]) == "noop"
+    assert [e["body"]["event_action"] for e in stack.pagerduty.events()] == ["trigger"]
+
+    # The first public agent reply acknowledges the page; solving the ticket resolves it.
+    reply = comment(8103, "We are on it.", author_id=9100, is_staff=True)
+    reply["event"]["comment"]["id"] = "8103002"
+    assert stack.job_result(stack.deliver(reply)["job_id"]) == "ignored:agent_comment"
+    solved = stack.deliver(status_changed(8103, "solved"))
+    assert stack.job_result(solved["job_id"]) == "ignored:status_changed"
+
+    assert [(e["body"]["event_action"], e["body"]["dedup_key"]) for e in stack.pagerduty.events()] == [
+        ("trigger", key),
+        ("acknowledge", key),
+        ("resolve", key),
+    ]
+    assert stack.pagerduty.alerts()[key]["status"] == "resolved"
+    assert stack.pagerduty.alerts()[key]["events"] == ["trigger", "acknowledge", "resolve"]
+    # Zendesk saw one update and one note; the agent's reply and the solve cost no call.
+    assert len(stack.puts(8103)) == 1 and len(stack.notes(8103)) == 1
+    # Slack got a copy of each, through its own jobs.
+    wait_until(lambda: len(stack.pagerduty.slack_messages()) >= 3)
+    messages = [m for m in stack.pagerduty.slack_messages() if "#8103" in m]
+    assert [m.split(" ", 1)[0] for m in messages] == [":rotating_light:", ":white_check_mark:", ":heavy_check_mark:"]
+
+
+def test_a_page_pagerduty_does_not_take_at_once_goes_out_later_with_a_second_note(stack):
+    seed(stack, 8121)
+    key = dedup_key(stack, 8121)
+    stack.pagerduty.script(status=503)
+    answer = stack.deliver(
+        created(
+            8121, "URGENT: API down", "Every call fails since 01:10 with 503 errors", time_utc="2026-11-28T07:30:00Z"
+        )
+    )
+    assert stack.job_result(answer["job_id"]) == "updated"
+    [first_note] = stack.notes(8121)
+    assert (
+        "On-call page not accepted by PagerDuty yet (PagerDuty answered 503); it is being retried" in first_note["body"]
+    )
+
+    wait_until(lambda: len(stack.notes(8121)) == 2)
+    assert [e["status"] for e in stack.pagerduty.events(dedup_key=key)] == [503, 202]
+    assert stack.pagerduty.alerts()[key]["status"] == "triggered"
+    second = stack.notes(8121)[1]
+    assert second["body"].startswith(f"On-call paged (PagerDuty incident {key}), after retrying")
+    assert second["public"] is False
+    assert len(stack.puts(8121)) == 2
+
+
+def test_an_urgent_ticket_out_of_scope_after_hours_is_not_paged(stack):
+    seed(stack, 8122)
+    answer = stack.deliver(
+        created(8122, "Urgent: locked out", "password reset email never arrives", time_utc="2026-11-28T07:30:00Z")
+    )
+    assert stack.job_result(answer["job_id"]) == "updated"
+    assert "next_business_day" in stack.stub.ticket(8122)["tags"]
+    assert stack.pagerduty.events(dedup_key=dedup_key(stack, 8122)) == []
+
+
+def wait_until(condition, timeout: float = WAIT_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met")
+        time.sleep(0.1)
 
 
 def test_nothing_to_change_makes_no_call(stack):

@@ -329,3 +329,51 @@ def test_a_refusal_keeps_zendesks_answer_for_whoever_explains_it(api, client):
         client.request("POST", "/api/v2/triggers", json={"trigger": blank_title})
     assert caught.value.body == refusal
     assert "cannot be blank" not in str(caught.value)  # the message itself never carries the body
+
+
+def test_add_tags_is_a_safe_update_of_the_tags_endpoint(api, client):
+    api.put(f"{BASE_URL}/api/v2/tickets/35436/tags", json={"tags": ["enterprise", "sla_at_risk"]})
+    answer = client.add_tags(35436, ["sla_at_risk"], "2026-11-28T07:30:00Z")
+
+    assert answer == {"tags": ["enterprise", "sla_at_risk"]}
+    assert json.loads(api.calls[0].request.body) == {
+        "tags": ["sla_at_risk"],
+        "safe_update": True,
+        "updated_stamp": "2026-11-28T07:30:00Z",
+    }
+
+
+def test_add_tags_conflict_is_a_conflict(api, client):
+    api.put(f"{BASE_URL}/api/v2/tickets/35436/tags", status=409, json={"error": "UpdateConflict"})
+    with pytest.raises(Conflict):
+        client.add_tags(35436, ["sla_at_risk"], "2026-11-28T07:30:00Z")
+
+
+def test_recent_comments_are_read_newest_first_with_their_authors(api, client):
+    api.get(
+        f"{BASE_URL}/api/v2/tickets/35436/comments",
+        match=[matchers.query_param_matcher({"sort_order": "desc", "include": "users", "per_page": "100"})],
+        json={
+            "comments": [comment(3, 9100, body="On it."), comment(2, 9001, public=True), comment(1, 9002)],
+            "users": users((9100, "agent"), (9001, "end-user")),
+        },
+    )
+    found = client.get_recent_comments(35436)
+    assert [(c["id"], c["author_is_staff"], c["is_public"]) for c in found] == [
+        (3, True, True),
+        (2, False, True),
+        (1, True, True),
+    ]
+    assert found[0]["created_at"] == "2026-11-30T16:00:00Z"
+
+
+def test_dry_run_logs_the_tags_write_and_refuses_the_comments_read(caplog):
+    dry = DryRunZendesk()
+    with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
+        assert dry.add_tags(7, ["sla_at_risk"], "2026-11-28T07:30:00Z") == {}
+    assert (
+        'PUT /api/v2/tickets/7/tags body={"safe_update": true, "tags": ["sla_at_risk"], "updated_stamp": "2026-11-28T07:30:00Z"}'
+        in caplog.text
+    )
+    with pytest.raises(DryRunRead):
+        dry.get_recent_comments(7)

@@ -1,0 +1,322 @@
+"""Paging on-call for a ticket: what was sent, kept in Redis, so nothing is sent twice or lost.
+
+A ticket's page has one state (`escalator:page:ticket:<id>`), changed only by jobs that hold the
+ticket's lock (workers.ticket_lock), so a page, its acknowledge and its resolve never race:
+
+    (none) --page--> open --agent reply--> acknowledged --solved/closed--> resolved
+      |                |                                                     |
+      |                +----------------solved/closed------------------------+
+      +--page, PagerDuty did not take it--> pending --the retry job sends--> open
+                                              |
+                                              +--agent reply or solved--> cancelled (never sent)
+
+- `page` sends the trigger at once, so the ticket's one note can say it went out. A ticket whose
+  page is open, acknowledged or pending is not paged again (PagerDuty would fold a second trigger
+  into the open alert anyway, but it is not even sent). A resolved or cancelled page is closed:
+  an urgent after-hours comment on the reopened ticket pages again (PagerDuty opens a new alert
+  under the same dedup key).
+- A trigger PagerDuty did not take (429, 5xx, a timeout) leaves the page `pending` and queues a
+  job (`workers.oncall_jobs.deliver_notice`) that retries it, waiting out PagerDuty for as long as
+  it takes (docs/oncall.md); when it goes out, that job adds the second note. A trigger PagerDuty
+  refused (400: a wrong routing key) is queued too: it fails into RQ's failed registry, visibly,
+  and goes out once the key is fixed and the job requeued.
+- Acknowledge and resolve are tried at once as well, and queued when PagerDuty does not take them.
+- Slack gets a copy of each trigger, acknowledge and resolve PagerDuty took, always through its
+  own job: Slack failing never holds up or fails a page.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import redis
+from rq import Queue
+
+from app import defaults, redis_keys
+from app.infra.queueing import job_options
+from app.oncall import slack as slack_text
+from app.oncall.errors import NoticeError, NoticeRateLimited, NoticeRejected, NoticeUnavailable
+from app.oncall.page_events import (
+    PageDetails,
+    acknowledge_event,
+    agent_ticket_url,
+    dedup_key,
+    resolve_event,
+    trigger_event,
+)
+from app.oncall.pagerduty import Pager
+from app.oncall.slack import SlackWebhook
+
+log = logging.getLogger("escalator.oncall")
+
+NOTICE_FUNCTION = "workers.oncall_jobs.deliver_notice"
+
+PENDING, OPEN, ACKNOWLEDGED, RESOLVED, CANCELLED = "pending", "open", "acknowledged", "resolved", "cancelled"
+LIVE = (PENDING, OPEN, ACKNOWLEDGED)  # a page that must not be sent again
+
+# What `page` did, for the note and the job's log line.
+PAGED, ALREADY_PAGED, RETRYING, REFUSED, NOT_CONFIGURED = (
+    "paged",
+    "already_paged",
+    "retrying",
+    "refused",
+    "not_configured",
+)
+
+
+@dataclass(frozen=True)
+class PageState:
+    state: str
+    dedup_key: str
+    note_owed: bool  # a retried trigger owes the ticket a second note once it goes out
+
+
+@dataclass(frozen=True)
+class PageResult:
+    status: str
+    dedup_key: str | None = None
+    reason: str = ""
+
+    def note_line(self) -> str:
+        """The line the ticket's internal note gets about the page."""
+        if self.status == PAGED:
+            return f"On-call paged (PagerDuty incident {self.dedup_key})."
+        if self.status == ALREADY_PAGED:
+            return f"On-call already paged (PagerDuty incident {self.dedup_key}): no second page."
+        if self.status == RETRYING:
+            return (
+                f"On-call page not accepted by PagerDuty yet ({self.reason}); it is being retried, "
+                "and a second note will say when it went out."
+            )
+        if self.status == REFUSED:
+            return (
+                f"On-call page refused by PagerDuty ({self.reason}): check PAGERDUTY_ROUTING_KEY; "
+                "the page waits in the failed jobs and goes out when requeued."
+            )
+        return "On-call page required, paging not configured: no page was sent (PAGERDUTY_ROUTING_KEY is not set)."
+
+
+def retried_page_note(key: str) -> str:
+    """The second note, when a page that had to be retried finally went out."""
+    return f"On-call paged (PagerDuty incident {key}), after retrying: PagerDuty took the page now."
+
+
+class Paging:
+    def __init__(
+        self,
+        connection: redis.Redis,
+        queue: Queue,
+        *,
+        zendesk_url: str | None,
+        pager: Pager | None = None,
+        slack: SlackWebhook | None = None,
+        severities: dict[str, str] = defaults.PAGE_SEVERITY,
+    ):
+        """`pager` None: paging is not configured. `queue`: where retries and Slack copies go."""
+        self.redis = connection
+        self.queue = queue
+        self.zendesk_url = zendesk_url
+        self.pager = pager
+        self.slack = slack
+        self.severities = severities
+
+    @property
+    def enabled(self) -> bool:
+        return self.pager is not None
+
+    def dedup_key(self, ticket_id: int) -> str:
+        return dedup_key(self.zendesk_url, ticket_id)
+
+    def state(self, ticket_id: int) -> PageState | None:
+        raw: dict[bytes, bytes] = self.redis.hgetall(redis_keys.page(ticket_id))  # type: ignore[assignment]
+        if not raw or b"state" not in raw:
+            return None
+        return PageState(
+            state=raw[b"state"].decode(),
+            dedup_key=raw.get(b"dedup_key", b"").decode(),
+            note_owed=raw.get(b"note_owed") == b"1",
+        )
+
+    # --- called with the ticket's lock held ------------------------------------------------------
+
+    def page(self, details: PageDetails, *, note: bool = True) -> PageResult:
+        """Trigger the ticket's page unless one is live. `note`: the ticket gets a second note if
+        the page has to be retried (the SLA watchdog's pages write no note)."""
+        ticket_id = details.ticket_id
+        if self.pager is None:
+            log.warning("oncall.page.not_configured ticket=%s: PAGERDUTY_ROUTING_KEY is not set", ticket_id)
+            return PageResult(NOT_CONFIGURED)
+        key = self.dedup_key(ticket_id)
+        current = self.state(ticket_id)
+        if current is not None and current.state == PENDING:
+            return PageResult(RETRYING, key, "an earlier attempt is still being retried")
+        if current is not None and current.state in LIVE:
+            log.info("oncall.page.already_open ticket=%s state=%s", ticket_id, current.state)
+            return PageResult(ALREADY_PAGED, key)
+        event = trigger_event(details, self.zendesk_url, self.severities)
+        mirror = self._slack_copy(details, key)
+        try:
+            self.pager.send(event)
+        except NoticeError as error:
+            self._set_state(ticket_id, PENDING, key, note_owed=note)
+            self._queue_notice(ticket_id, {"event": event, "slack_text": mirror}, error)
+            status = REFUSED if isinstance(error, NoticeRejected) else RETRYING
+            return PageResult(status, key, _short(error))
+        self._set_state(ticket_id, OPEN, key)
+        log.info("oncall.page.sent ticket=%s dedup_key=%s", ticket_id, key)
+        if mirror:
+            self._queue_slack(ticket_id, mirror)
+        return PageResult(PAGED, key)
+
+    def acknowledge(self, ticket_id: int) -> str | None:
+        """An agent replied in public: acknowledge the open page (cancel a pending one)."""
+        return self._close(ticket_id, (OPEN,), ACKNOWLEDGED, acknowledge_event, slack_text.acknowledged_text)
+
+    def resolve(self, ticket_id: int) -> str | None:
+        """The ticket was solved or closed: resolve its page (cancel a pending one)."""
+        return self._close(ticket_id, (OPEN, ACKNOWLEDGED), RESOLVED, resolve_event, slack_text.resolved_text)
+
+    def deliver_trigger(self, ticket_id: int, event: dict[str, Any], mirror: str | None) -> str:
+        """Send a trigger that had to wait (the notice job); errors reach the job, which retries."""
+        current = self.state(ticket_id)
+        if current is None or current.state != PENDING:
+            state = current.state if current else "no_page"
+            log.info("oncall.page.retry_skipped ticket=%s state=%s", ticket_id, state)
+            return f"skipped:{state}"
+        if self.pager is None:
+            raise NoticeRejected("pagerduty: paging is no longer configured (PAGERDUTY_ROUTING_KEY)", "pagerduty")
+        self.pager.send(event)
+        self._set_state(ticket_id, OPEN, current.dedup_key, note_owed=current.note_owed)
+        log.info("oncall.page.sent ticket=%s dedup_key=%s after_retry=true", ticket_id, current.dedup_key)
+        if mirror:
+            self._queue_slack(ticket_id, mirror)
+        return PAGED
+
+    def owed_note(self, ticket_id: int) -> str | None:
+        """The second note a retried page owes the ticket, once it went out; else None."""
+        current = self.state(ticket_id)
+        if current is None or not current.note_owed or current.state not in (OPEN, ACKNOWLEDGED, RESOLVED):
+            return None
+        return retried_page_note(current.dedup_key)
+
+    def note_written(self, ticket_id: int) -> None:
+        self.redis.hdel(redis_keys.page(ticket_id), "note_owed")
+
+    # --- sending ---------------------------------------------------------------------------------
+
+    def send_event(self, event: dict[str, Any]) -> None:
+        """Send an acknowledge or resolve that had to wait (the notice job)."""
+        if self.pager is None:
+            raise NoticeRejected("pagerduty: paging is no longer configured (PAGERDUTY_ROUTING_KEY)", "pagerduty")
+        self.pager.send(event)
+
+    def post_to_slack(self, text: str) -> bool:
+        """Post now; False when no webhook is configured any more (the message is dropped)."""
+        if self.slack is None:
+            return False
+        self.slack.post(text)
+        return True
+
+    def notify_slack(self, ticket_id: int, text: str) -> bool:
+        """Queue a Slack message (when a webhook is configured); whether one was queued."""
+        if self.slack is None:
+            return False
+        self._queue_slack(ticket_id, text)
+        return True
+
+    def _close(
+        self,
+        ticket_id: int,
+        from_states: tuple[str, ...],
+        to_state: str,
+        build: Callable[[str | None, int], dict[str, Any]],
+        message: Callable[[int, str | None], str],
+    ) -> str | None:
+        current = self.state(ticket_id)
+        if current is None:
+            return None
+        if current.state == PENDING:
+            self._set_state(ticket_id, CANCELLED, current.dedup_key)
+            log.info("oncall.page.cancelled ticket=%s: %s before the page went out", ticket_id, to_state)
+            return CANCELLED
+        if current.state not in from_states:
+            return None
+        self._set_state(ticket_id, to_state, current.dedup_key, note_owed=current.note_owed)
+        event = build(self.zendesk_url, ticket_id)
+        if self.pager is not None:
+            try:
+                self.pager.send(event)
+            except NoticeError as error:
+                self._queue_notice(ticket_id, {"event": event}, error)
+                return to_state
+        log.info("oncall.page.%s ticket=%s dedup_key=%s", to_state, ticket_id, current.dedup_key)
+        if self.slack is not None:
+            self._queue_slack(ticket_id, message(ticket_id, agent_ticket_url(self.zendesk_url, ticket_id)))
+        return to_state
+
+    def _slack_copy(self, details: PageDetails, key: str) -> str | None:
+        if self.slack is None:
+            return None
+        return slack_text.paged_text(
+            details.ticket_id,
+            details.category,
+            details.subject,
+            agent_ticket_url(self.zendesk_url, details.ticket_id),
+            details.response_due_at,
+            key,
+        )
+
+    def _set_state(self, ticket_id: int, state: str, key: str, *, note_owed: bool = False) -> None:
+        name = redis_keys.page(ticket_id)
+        with self.redis.pipeline() as pipe:
+            pipe.hset(name, mapping={"state": state, "dedup_key": key})
+            if note_owed:
+                pipe.hset(name, "note_owed", "1")
+            else:
+                pipe.hdel(name, "note_owed")
+            pipe.expire(name, defaults.PAGE_STATE_TTL_SECONDS)
+            pipe.execute()
+
+    def _queue_notice(self, ticket_id: int, payload: dict[str, Any], error: NoticeError) -> None:
+        event = payload["event"]
+        action = event["event_action"]
+        delay = error.retry_after if isinstance(error, NoticeRateLimited) else 0.0
+        if isinstance(error, NoticeUnavailable):
+            delay = defaults.BACKOFF_BASE_SECONDS
+        notice = {"vendor": "pagerduty", "ticket_id": ticket_id, **payload}
+        job_id = self._enqueue(notice, delay, f"page-{action}-{ticket_id}")
+        level = logging.ERROR if isinstance(error, NoticeRejected) else logging.WARNING
+        log.log(
+            level,
+            "oncall.page.deferred ticket=%s action=%s job=%s delay=%.0fs: %s",
+            ticket_id,
+            action,
+            job_id,
+            delay,
+            error,
+        )
+
+    def _queue_slack(self, ticket_id: int, text: str) -> None:
+        self._enqueue({"vendor": "slack", "ticket_id": ticket_id, "text": text}, 0.0, f"slack-{ticket_id}")
+
+    def _enqueue(self, notice: dict[str, Any], delay: float, name: str) -> str:
+        job_id = f"{name}-{time.time_ns()}"
+        if delay > 0:
+            self.queue.enqueue_in(timedelta(seconds=delay), NOTICE_FUNCTION, notice, job_id=job_id, **job_options())
+        else:
+            self.queue.enqueue(NOTICE_FUNCTION, notice, job_id=job_id, **job_options())
+        return job_id
+
+
+def _short(error: NoticeError) -> str:
+    """The reason for the note: `PagerDuty answered 503`, `PagerDuty timed out (ReadTimeout)`;
+    a refusal in full (PagerDuty's own words say what to fix)."""
+    text = str(error).removeprefix(f"{error.vendor}: ")
+    if error.status is not None and not isinstance(error, NoticeRejected):
+        return f"PagerDuty answered {error.status}"
+    return f"PagerDuty {text}"[:200]

@@ -1,0 +1,139 @@
+"""Retrying the on-call jobs (notices, SLA checks): what went wrong -> when to try again.
+
+The same rules as the ticket job's (workers/jobs.py, docs/worker.md "Rate limits and retries"),
+with one difference for PagerDuty: a page must never be lost, so PagerDuty's outages are waited
+out like its rate limits, with backoff, until the job's deadline (MAX_DELAY_SECONDS after its
+first reschedule), instead of failing after MAX_OUTAGE_ATTEMPTS. Slack (a second notice) and
+Zendesk outages keep the ordinary outage budget. A refusal (400, 401/403) is not retried: the job
+fails into RQ's failed registry, with a clear log line, to be requeued once fixed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from rq import Queue
+from rq.exceptions import ShutDownImminentException
+from rq.timeouts import JobTimeoutException
+
+from app import defaults
+from app.infra.queueing import job_options
+from app.oncall.errors import NoticeRateLimited, NoticeUnavailable
+from app.zendesk import Conflict, RateLimited, ZendeskUnavailable
+from workers.rate_limit import Throttled
+from workers.ticket_budget import TicketWritesExhausted
+from workers.ticket_lock import TicketBusy
+
+log = logging.getLogger("escalator.worker")
+
+PAGERDUTY = "pagerduty"
+
+
+class GaveUp(Exception):
+    """A retryable error kept happening; the job fails so it can be requeued by hand."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How often a job was rescheduled (it names the retry job), how many of those were outages
+    that count, and the Unix time after which delays are no longer waited out."""
+
+    attempt: int = 0
+    outage_attempt: int = 0
+    deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class NextTry:
+    delay: float
+    reason: str
+    outage: bool = False  # an outage: the next one backs off longer
+    limited: bool = False  # and it counts towards MAX_OUTAGE_ATTEMPTS
+
+
+def next_try(error: BaseException, budget: Budget) -> NextTry | None:
+    """When to try again after `error`; None when it is not worth trying again (re-raise it)."""
+    if isinstance(error, (NoticeRateLimited, RateLimited)):
+        return NextTry(error.retry_after + jitter(), "rate_limited")
+    if isinstance(error, NoticeUnavailable):
+        backoff = backoff_seconds(budget.outage_attempt)
+        return NextTry(backoff, "unavailable", outage=True, limited=error.vendor != PAGERDUTY)
+    if isinstance(error, (ZendeskUnavailable, Conflict)):
+        reason = "conflict" if isinstance(error, Conflict) else "unavailable"
+        return NextTry(backoff_seconds(budget.outage_attempt), reason, outage=True, limited=True)
+    if isinstance(error, Throttled):
+        return NextTry(error.wait + jitter(), "throttled")
+    if isinstance(error, TicketWritesExhausted):
+        return NextTry(error.wait + jitter(), "ticket_budget")
+    if isinstance(error, TicketBusy):
+        return NextTry(defaults.BUSY_DELAY_SECONDS + jitter(), "busy")
+    if isinstance(error, ShutDownImminentException):
+        return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "shutdown")
+    if isinstance(error, JobTimeoutException):
+        return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "timeout", outage=True, limited=True)
+    return None
+
+
+def reschedule(
+    queue: Queue,
+    function: str,
+    args: tuple[Any, ...],
+    first_job_id: str,
+    budget: Budget,
+    step: NextTry,
+    error: BaseException,
+    what: str,
+) -> str:
+    """Enqueue the same job again after `step.delay`, or fail it (GaveUp) when its budget is
+    spent; "rescheduled:<reason>". `what` names the job in the log line."""
+    attempt = budget.attempt + 1
+    outage_attempt = budget.outage_attempt + step.outage
+    deadline = budget.deadline or time.time() + defaults.MAX_DELAY_SECONDS
+    if step.limited and outage_attempt >= defaults.MAX_OUTAGE_ATTEMPTS:
+        give_up(what, outage_attempt, step.reason, error)
+    if time.time() + step.delay > deadline:
+        give_up(what, attempt, step.reason, error)
+    queue.enqueue_in(
+        timedelta(seconds=step.delay),
+        function,
+        *args,
+        attempt=attempt,
+        outage_attempt=outage_attempt,
+        deadline=deadline,
+        job_id=f"{first_job_id}-retry{attempt}",
+        **job_options(),
+    )
+    log.warning(
+        "worker.job.rescheduled %s reason=%s attempt=%d outage_attempt=%d delay=%.1fs",
+        what,
+        step.reason,
+        attempt,
+        outage_attempt,
+        step.delay,
+    )
+    return f"rescheduled:{step.reason}"
+
+
+def give_up(what: str, attempts: int, reason: str, error: BaseException) -> None:
+    log.error("worker.job.gave_up %s reason=%s attempts=%d: %s", what, reason, attempts, error)
+    raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error
+
+
+def first_job_id(job_id: str) -> str:
+    """The job id a retry chain is named after (`<id>-retry3` -> `<id>`)."""
+    head, sep, tail = job_id.rpartition("-retry")
+    return head if sep and tail.isdigit() else job_id
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with jitter: 2, 4, 8 ... s (capped), each scaled by 0.5-1.0."""
+    return min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
+
+
+def jitter() -> float:
+    return random.uniform(0, defaults.RESCHEDULE_JITTER_SECONDS)
