@@ -6,7 +6,9 @@
 
 A ticket remembers its open items in tags, and the caller passes them back as
 `TicketText.open_items`: a later comment that supplies one clears its tag (`removed_tags`), also
-when the comment itself has no urgency. New items are opened only when the event makes the
+when the comment itself has no urgency. An urgent comment clears an open deadline whatever it
+says: the deadline item is asked of time-sensitive tickets only, and an urgent one is answered
+within the urgent target, deadline or not. New items are opened only when the event makes the
 requirement new: a new ticket, or a comment that raises the ticket's level (or, for the report
 items, changes its category); a comment repeating the ticket's level does not re-open what an
 earlier message supplied.
@@ -25,7 +27,7 @@ from functools import lru_cache
 from app.policy.config import ITEM_NAMES, REPORT_ITEMS, Policy
 from app.policy.deadlines import MONTH, WEEKDAY, find_deadline, is_short_notice
 from app.policy.fields import ReadField
-from app.policy.model import CREATED, LEVELS, NONE, TIME_SENSITIVE, URGENT, Evidence, TicketText
+from app.policy.model import CREATED, LEVELS, TIME_SENSITIVE, URGENT, Evidence, TicketText
 from app.policy.wording import fill
 
 DEADLINE = "deadline"
@@ -61,6 +63,7 @@ class IntakeResult:
     missing: tuple[str, ...] = ()  # sorted item names still missing after this event
     newly_missing: tuple[str, ...] = ()  # items this event opened
     supplied: tuple[str, ...] = ()  # open items this event supplied
+    withdrawn: tuple[str, ...] = ()  # open items that no longer apply (the deadline of a ticket now urgent)
     required: tuple[str, ...] = ()  # items this event checked for (for the note)
     tags: tuple[str, ...] = ()
     removed_tags: tuple[str, ...] = ()
@@ -146,7 +149,12 @@ def check_intake(
     required: list[str] = []
 
     deadline, short = None, False
-    if level == TIME_SENSITIVE or (level == NONE and DEADLINE in ticket.open_items):
+    withdrawn: list[str] = []
+    if level == URGENT:
+        if DEADLINE in ticket.open_items:  # an urgent ticket is answered in minutes: its deadline is moot
+            withdrawn.append(DEADLINE)
+            removed.append(tags.item(DEADLINE))
+    elif level == TIME_SENSITIVE or DEADLINE in ticket.open_items:
         found = find_deadline(fields, today, policy)
         if found:
             deadline, short = found.day, is_short_notice(today, found.day, policy)
@@ -193,6 +201,7 @@ def check_intake(
         missing=tuple(sorted(missing)),
         newly_missing=tuple(newly),
         supplied=tuple(supplied),
+        withdrawn=tuple(withdrawn),
         required=tuple(required),
         tags=_in_tag_order(added, policy),
         removed_tags=tuple(dict.fromkeys(removed)),
