@@ -416,6 +416,52 @@ REPORT_ROWS = [
         missing=("steps_to_reproduce",),
         subject=U,
     ),
+    # --- a numbered list written on one line (chat, messaging)
+    r(
+        "incident-one-line-steps-under-heading",
+        "API down since 9am. Steps to reproduce: 1. open the dashboard 2. click Export 3. see the 500",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-actions",
+        "Outage since 10:02: 1. Call POST /v1/evaluations 2. Observe the 502",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-step-n",
+        "Outage since 10:02. Step 1: open the dashboard, step 2: click Export",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-list-starts-inline-goes-on-next-line",
+        "Outage since 10:02. Repro: 1. open the dashboard\n2. click Export",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-endpoints-are-not-steps",
+        "Outage since 10:02. Affected endpoints: 1. /v1/evaluations 2. /v1/entities",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
+    r(
+        "incident-one-line-things-are-not-steps",
+        "Outage since 10:02 on 1. the dashboard 2. the export page",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
+    r(
+        "incident-numbers-in-prose-are-not-steps",
+        "Outage since 10:02. We retried 2. times; version 1. works, 2. open issues remain",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
     # --- fraud attack: start time and example applications
     r("fraud-complete", "Fraud attack since midnight, e.g. app 8834-221", None, subject=U),
     r("fraud-token", "fraudulent applications started at 2am: A-8Xk2PqL9", None, subject=U),
@@ -532,6 +578,39 @@ def test_a_comment_that_supplies_the_deadline_clears_deadline_missing(policy, ti
     assert decision.tags == ("short_notice",)
     assert decision.removed_tags == ("deadline_missing",)
     assert "deadline_missing removed" in decision.explanation
+
+
+def test_an_urgent_comment_withdraws_the_open_deadline_and_says_so(policy, ticket):
+    decision = decide(
+        ticket(
+            "This is now URGENT, we need it by Wednesday",
+            event="comment",
+            known_level="time_sensitive",
+            open_items=frozenset({"deadline"}),
+        ),
+        policy,
+    )
+    assert decision.urgency == "urgent" and decision.deadline is None and not decision.short_notice
+    assert decision.removed_tags == ("deadline_missing",) and decision.missing_info == ()
+    assert "short_notice" not in decision.tags and not any(e.kind == "deadline" for e in decision.evidence)
+    assert (
+        "Deadline: no longer asked, the ticket is now urgent (answered within 120 minutes, whatever its deadline). "
+        "deadline_missing removed." in decision.explanation
+    )
+
+
+def test_one_line_steps_quote_the_heading_with_the_list_as_context(policy, ticket):
+    body = "API down since 9am. Steps to reproduce: 1. open the dashboard 2. click Export 3. see the 500"
+    decision = decide(ticket(body, "URGENT"), policy)
+    steps = next(e for e in decision.evidence if e.label == "steps_to_reproduce")
+    assert steps.text == "Steps to reproduce:" and body[steps.offset :].startswith(steps.text)
+    assert "1. open the dashboard" in steps.context
+
+
+def test_one_line_actions_quote_the_actions(policy, ticket):
+    body = "Outage since 10:02: 1. Call POST /v1/evaluations 2. Observe the 502"
+    steps = next(e for e in decide(ticket(body, "URGENT"), policy).evidence if e.label == "steps_to_reproduce")
+    assert steps.text == "Call POST /v1/evaluations 2. Observe the 502"
 
 
 def test_urgent_incident_missing_steps(policy, ticket):
