@@ -1,21 +1,25 @@
 """The deadline a time-sensitive customer names (POLICY.md section 6), and whether it is short notice.
 
 A deadline is a date or day after a cue ("by Friday", "before 12/15", "deadline: Dec 3", "no
-later than the 15th", "by the end of the month"), or an end-of-day form that is its own cue
-("EOD tomorrow"). It is resolved against the event's date in the policy's time zone:
+later than the 15th", "by the end of the month", "done today"), or a form that is its own cue
+("EOD tomorrow", "Friday EOD"; weakly, "next Friday"). It is resolved against the event's date in
+the policy's time zone:
 - weeks run Sunday to Saturday (the US convention, like the US month/day order). A weekday is
   that day of the event's week, whatever the cue ("by Friday" is this week's Friday, "by Monday"
-  written on a Wednesday is past and no deadline, "by Friday" written on a Sunday is the coming
-  Friday, the event's own weekday is that day); "next Friday" is the following week's Friday and
-  "the coming Friday" the next one on or after the event's date;
-- a date without a year takes the event's year (US order: 12/3 is December 3), so "by Jan 5"
-  written on Dec 28 is past and no deadline; "the 15th" names no month and is the next 15th
-  (this month's, or next month's once past);
-- "today", "tonight", "EOD" are the event's date, "tomorrow" the next; "end of the week" is the
-  week's last open day ([hours] days; next week's once past), "end of the month" its last day;
+  written on a Wednesday or a Friday is past and no deadline, "by Friday" written on a Sunday is
+  the coming Friday, the event's own weekday is that day); "next Friday", "Friday next week" and
+  "next week Friday" are the following week's Friday and "the coming Friday" the next one on or
+  after the event's date;
+- a date without a year takes the event's year (US order: 12/3 and 12-3 are December 3), so "by
+  Jan 5" written on Dec 28 is past and no deadline; "the 15th" names no month and is the next
+  15th (this month's, or next month's once past, also across the year end);
+- "today", "tonight", "EOD" are the event's date, "tomorrow" the next; "end of the week" and
+  "before the weekend" are the week's last open day ([hours] days; next week's once past), "end
+  of the month" its last day;
 - "before X" means the deadline is X; a deadline is never before the event's date.
-Strong cues ("by", "before", "deadline", "due", ...) outrank weak ones ("on", "for"); among
-those of the same strength the earliest date wins, so short notice is never missed.
+Strong cues ("by", "before", "deadline", "due", ...) outrank weak ones ("on", "for", and an
+uncued "next Friday"); among those of the same strength the earliest date wins, so short notice
+is never missed.
 
 Finding is a few compiled patterns with bounded repetition (linear in the text), and at most
 `max_candidates` matches per field are resolved: hostile text cannot make it slow. Dates are
@@ -57,15 +61,35 @@ CLOCK = (
 )
 EOD = r"(?:eod|cob|eob|end\s{1,4}of\s{1,4}(?:the\s{1,4})?(?:business\s{1,4})?day|close\s{1,4}of\s{1,4}business)"
 DAY_PART = r"(?:\s{1,4}(?:morning|afternoon|evening|night|eod|cob|end\s{1,4}of\s{1,4}day))?"
+# What may follow a number pair that is not a date: "by 10-15 minutes", "within 3-5 business days",
+# "by 9-10 am". A month-day with a dash ("by 12-15") counts only when no such word follows.
+NOT_A_DASH_DATE = (
+    r"(?!\s{0,4}(?:%|(?:(?:business|working|calendar|biz)\s{1,4})?(?:percent|pct|ms|s|secs?|seconds?|mins?"
+    r"|minutes?|h|hrs?|hours?|d|days?|wks?|weeks?|mos?|months?|yrs?|years?|times|x|k|am|pm|a\.m\.|p\.m\.|people"
+    r"|users|customers|applications|apps|requests|calls|tickets|items)(?![^\W_])))"
+)
+# "the 1st step", "the 2nd time": an ordinal before a noun is no day of the month.
+NOT_A_DAY_OF_MONTH = (
+    r"(?!\s{1,4}(?:step|time|round|phase|part|stage|attempt|try|batch|one|half|place|level|version|release"
+    r"|item|page|line|row|test|call|ticket|email|message|issue|case|option|point|floor)s?(?![^\W_]))"
+)
+# The week a weekday is in, written after it or before it: "Friday next week", "next week Friday",
+# "Monday of next week", "next week, on Monday", "this week Friday".
+WEEK_AFTER = rf"(?:,?{_SPACE}(?:of{_SPACE})?(?P<week_after>this|next){_SPACE}week)"
+WEEK_BEFORE = rf"(?:(?P<week_before>this|next){_SPACE}week,?{_SPACE}(?:on{_SPACE})?)"
 # The date forms; the groups say which one matched.
 EXPRESSION = (
     rf"(?:(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|{WEEKDAY}))?{_END}"
     rf"|(?P<relative>today|tonight|tomorrow|tmrw){DAY_PART}{_END}"
-    rf"|(?:{WEEKDAY},?{_SPACE}(?:the{_SPACE})?)?(?P<date>{MONTH}\.?{_SPACE}\d{{1,2}}{ORDINAL}(?:,?{_SPACE}\d{{4}})?"
+    rf"|(?:{WEEKDAY},?{_SPACE})?(?:the{_SPACE})?(?P<date>{MONTH}\.?{_SPACE}\d{{1,2}}{ORDINAL}(?:,?{_SPACE}\d{{4}})?"
     rf"|\d{{1,2}}{ORDINAL}{_SPACE}(?:of{_SPACE})?{MONTH}\.?(?:,?{_SPACE}\d{{4}})?"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?){_END}(?![/-]\d)"
-    rf"|(?:(?P<qualifier>this|next|coming|the{_SPACE}coming){_SPACE})?(?P<weekday>{WEEKDAY}){DAY_PART}{_END}"
-    rf"|the{_SPACE}(?P<nth>\d{{1,2}})(?:st|nd|rd|th){_END}"
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}/\d{{1,2}}/\d{{1,2}}|\d{{1,2}}/\d{{1,2}}(?:/(?:\d{{4}}|\d{{2}}))?"
+    rf"|(?P<dashed>\d{{1,2}}-\d{{1,2}}(?:-(?:\d{{4}}|\d{{2}}))?){_END}{NOT_A_DASH_DATE}){_END}(?![/-]\d)"
+    rf"|(?:(?P<qualifier>this|next|coming|the{_SPACE}coming){_SPACE}|{WEEK_BEFORE})?(?P<weekday>{WEEKDAY})"
+    rf"{WEEK_AFTER}?{DAY_PART}{_END}"
+    rf"|(?:(?P<weekend_qualifier>the|this|next){_SPACE})?(?P<weekend>weekend){_END}"
+    rf"|the{_SPACE}(?P<nth>\d{{1,2}})(?:st|nd|rd|th)"
+    rf"(?:{_SPACE}of{_SPACE}(?:the{_SPACE})?(?P<nth_month>this|next){_SPACE}month)?{_END}{NOT_A_DAY_OF_MONTH}"
     rf"|(?:the{_SPACE})?end{_SPACE}of{_SPACE}(?:the{_SPACE})?(?P<period_next>next{_SPACE})?(?:this{_SPACE})?"
     rf"(?P<period>week|month|year|quarter){_END}"
     rf"|(?P<period_short>eow|eom|eoy){_END})"
@@ -102,11 +126,13 @@ def _patterns(policy: Policy) -> _Patterns:
         rf"(?:the{_SPACE}latest{_SPACE})?{CLOCK}?{EXPRESSION}"
     )
     # forms that carry their own cue: "EOD tomorrow", "tomorrow EOD", "Friday EOD", "Friday deadline"
-    # (the day before "EOD" is matched first, so "tomorrow EOD" is not read as a bare "EOD")
+    # (the day before "EOD" is matched first, so "tomorrow EOD" is not read as a bare "EOD"); and,
+    # as weak ones, a weekday said to lie in the following week: "next Friday", "Friday next week"
     first_words = tuple({re.split(r"[\s-]+", c)[0] for c in rules.strong_cues + rules.weak_cues})
     uncued = (
         rf"(?<![^\W_])(?:(?P<relative>today|tomorrow|tmrw){_SPACE}{EOD}{_END}"
-        rf"|(?P<weekday>{WEEKDAY}){_SPACE}(?:{EOD}|deadline|cutoff|cut-off|go-live){_END}"
+        rf"|(?:(?P<qualifier>next){_SPACE}|{WEEK_BEFORE})?(?P<weekday>{WEEKDAY}){WEEK_AFTER}?"
+        rf"(?:{_SPACE}(?P<own_cue>{EOD}|deadline|cutoff|cut-off|go-live))?{_END}"
         rf"|(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|tmrw|{WEEKDAY}))?{_END}"
         rf"|(?P<period_short>eow|eom|eoy){_END})"
     )
@@ -173,6 +199,7 @@ ANCHOR_WORDS = frozenset(
         "eom",
         "eoy",
         "end",  # "end of the month", "end of day"
+        "weekend",  # "before the weekend"
         "close",  # "close of business"
     ]
 )
@@ -180,6 +207,7 @@ _DIGITS = re.compile(r"[0-9]{1,4}")
 # A clock time's digits and a weekday are anchors too, so only the cue and its joiners ("no later
 # than the latest: ") stand between a cue and the first anchor after it.
 CUE_REACH = 56
+NEXT_REACH = 24  # "next week, on " before a weekday
 
 
 def _word_positions(lowered: str, word: str, start: int, end: int, limit: int) -> list[int]:
@@ -218,12 +246,10 @@ def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> Found
     for field_text in fields:
         matches = _candidates(field_text, patterns, limit)
         spans = [match.span() for match, _ in matches]
-        for match, _ in matches:
+        for match, strong in matches:
             start, end = match.span()
             if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
-                continue  # "EOD" in "by Friday EOD" or "tomorrow EOD": the longer reading has it
-            cue = " ".join((match.groupdict().get("cue") or "").split())
-            strong = cue in patterns.strong or not cue
+                continue  # "EOD" in "by Friday EOD", "on Monday" in "next week, on Monday": the longer has it
             day = _resolve(match, today, policy)
             if day is None or day < today:
                 continue  # a past date or weekday is not a deadline
@@ -232,27 +258,47 @@ def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> Found
     return best
 
 
+def _strength(match: re.Match[str], cued: bool, patterns: _Patterns) -> bool | None:
+    """True for a strong reading, False for a weak one, None when the match names no deadline."""
+    groups = match.groupdict()
+    if cued:
+        strong = " ".join(groups["cue"].split()) in patterns.strong
+        if groups.get("weekend") and not strong:
+            return None  # "on the weekend" is the weekend itself; "by/before the weekend" ends before it
+        return strong
+    if groups.get("weekday") and not groups.get("own_cue"):
+        following = "next" in (groups.get("qualifier"), groups.get("week_before"), groups.get("week_after"))
+        return False if following else None  # "next Friday" counts, weakly; a bare "Friday" needs a cue
+    return True
+
+
 def _candidates(field_text: ReadField, patterns: _Patterns, limit: int) -> list[tuple[re.Match[str], bool]]:
-    """(match, found by the cued pattern): cued matches tried at cue words shortly before an anchor,
-    uncued ones at the anchors themselves; each span once, at most `limit` of each kind."""
+    """(match, its strength, see `_strength`): cued matches tried at cue words shortly before an
+    anchor, uncued ones at the anchors themselves and at a "next" just before one ("next week
+    Friday"); each span once, at most `limit` of each kind."""
     lowered = field_text.lowered
     anchors = _anchors(field_text, limit)
     if not anchors:
         return []
-    found: dict[tuple[int, int, bool], re.Match[str]] = {}
+    found: dict[tuple[int, int, bool], tuple[re.Match[str], bool]] = {}
     tried: set[int] = set()
+
+    def keep(match: re.Match[str] | None, cued: bool) -> None:
+        strength = _strength(match, cued, patterns) if match else None
+        if match and strength is not None:
+            found.setdefault((*match.span(), cued), (match, strength))
+
     for anchor in anchors:
         for cue in patterns.cue_word.finditer(lowered, max(0, anchor - CUE_REACH), anchor):
             position = cue.start()
             if position not in tried and len(tried) < 4 * limit:
                 tried.add(position)
-                match = patterns.cued.match(lowered, position)
-                if match:
-                    found.setdefault((*match.span(), True), match)
-        match = patterns.uncued.match(lowered, anchor)
-        if match:
-            found.setdefault((*match.span(), False), match)
-    return [(match, cued) for (_, _, cued), match in sorted(found.items())][: 2 * limit]
+                keep(patterns.cued.match(lowered, position), True)
+        keep(patterns.uncued.match(lowered, anchor), False)
+        following = lowered.rfind("next", max(0, anchor - NEXT_REACH), anchor)
+        if following >= 0:
+            keep(patterns.uncued.match(lowered, following), False)
+    return [found[key] for key in sorted(found)][: 2 * limit]
 
 
 def _resolve(match: re.Match[str], today: date, policy: Policy) -> date | None:
@@ -264,10 +310,14 @@ def _resolve(match: re.Match[str], today: date, policy: Policy) -> date | None:
     if groups.get("date"):
         return _calendar_date(groups["date"], today)
     if groups.get("weekday"):
-        qualifier = " ".join((groups.get("qualifier") or "").split())
+        qualifier = " ".join(
+            (groups.get("qualifier") or groups.get("week_before") or groups.get("week_after") or "").split()
+        )
         return _weekday(groups["weekday"], qualifier, today)
+    if groups.get("weekend"):  # "before the weekend": the week's last open day
+        return _period_end("week", groups.get("weekend_qualifier") == "next", today, policy.hours)
     if groups.get("nth"):
-        return _nth(int(groups["nth"]), today)
+        return _nth(int(groups["nth"]), groups.get("nth_month"), today)
     period = groups.get("period") or {"eow": "week", "eom": "month", "eoy": "year"}.get(
         groups.get("period_short") or ""
     )
@@ -312,14 +362,17 @@ def _weekday(word: str, qualifier: str, today: date) -> date:
 def _calendar_date(text: str, today: date) -> date | None:
     """The date as written; without a year, the event's year (even when that is past)."""
     cleaned = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", text)
+    if re.fullmatch(r"\d{1,2}-\d{1,2}(?:-\d{2,4})?", cleaned):  # "12-15": US month-day, like "12/15"
+        cleaned = cleaned.replace("-", "/")
     try:
         return date_parser.parse(cleaned, default=datetime(today.year, today.month, 1), dayfirst=False).date()
     except (ValueError, OverflowError):
         return None  # "2/30", "13/45": not a date
 
 
-def _nth(day: int, today: date) -> date | None:
-    for months in (0, 1):
+def _nth(day: int, month: str | None, today: date) -> date | None:
+    """The next such day of the month ("the 15th"), or that day of this or next month."""
+    for months in {None: (0, 1), "this": (0,), "next": (1,)}[month]:
         month_start = today.replace(day=1) + relativedelta(months=months)
         if day <= (month_start + relativedelta(day=31)).day:
             candidate = month_start.replace(day=day)

@@ -143,6 +143,11 @@ def _deadline_lines(intake: IntakeResult, evidence: list[Evidence], event_day: d
         if DEADLINE in intake.supplied:
             line += f" It answers the missing deadline: {tags.deadline_missing} removed."
         return [line]
+    if DEADLINE in intake.withdrawn:
+        return [
+            "Deadline: no longer asked, the ticket is now urgent (answered within "
+            f"{policy.targets.urgent_elapsed_minutes} minutes, whatever its deadline). {tags.deadline_missing} removed."
+        ]
     if DEADLINE in intake.newly_missing:
         return [
             "Deadline: none found (the article asks time-sensitive requests to name the deadline they "

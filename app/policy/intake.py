@@ -6,7 +6,9 @@
 
 A ticket remembers its open items in tags, and the caller passes them back as
 `TicketText.open_items`: a later comment that supplies one clears its tag (`removed_tags`), also
-when the comment itself has no urgency. New items are opened only when the event makes the
+when the comment itself has no urgency. An urgent comment clears an open deadline whatever it
+says: the deadline item is asked of time-sensitive tickets only, and an urgent one is answered
+within the urgent target, deadline or not. New items are opened only when the event makes the
 requirement new: a new ticket, or a comment that raises the ticket's level (or, for the report
 items, changes its category); a comment repeating the ticket's level does not re-open what an
 earlier message supplied.
@@ -25,7 +27,7 @@ from functools import lru_cache
 from app.policy.config import ITEM_NAMES, REPORT_ITEMS, Policy
 from app.policy.deadlines import MONTH, WEEKDAY, find_deadline, is_short_notice
 from app.policy.fields import ReadField
-from app.policy.model import CREATED, LEVELS, NONE, TIME_SENSITIVE, URGENT, Evidence, TicketText
+from app.policy.model import CREATED, LEVELS, TIME_SENSITIVE, URGENT, Evidence, TicketText
 from app.policy.wording import fill
 
 DEADLINE = "deadline"
@@ -48,10 +50,17 @@ NUMBERED_ITEM = re.compile(
 LIST_ITEM = re.compile(
     r"[^\S\n]*(?:\(?\d{1,2}[.)]|step[^\S\n]{0,4}\d{1,2}[:.)]?|[-*\u2022\u00b7\u2023\u25e6])[^\S\n]{1,8}\S"
 )
+# The same markers anywhere in a line, for a list written on one line (common in chat):
+# "Steps to reproduce: 1. open the dashboard 2. click Export 3. see the 500".
+INLINE_ITEM = re.compile(
+    r"(?<![^\s:;,(\[])(?:\(?(?P<number>\d{1,2})[.)]|step[^\S\n]{0,4}(?P<step>\d{1,2})[:.)]?)[^\S\n]{1,8}(?=\S)"
+)
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _URL = re.compile(r"https://[^\s<>\"'()\[\]]{1,2000}")
 MAX_LIST_ITEMS = 200  # numbered lines looked at per field
 HEADING_LOOKAHEAD_LINES = 3
+INLINE_ITEM_CHARS = 300  # the last item of an inline list: up to the line's end, at most this
+HEADING_REACH = 60  # a heading right before an inline list: "Steps to reproduce: 1. ..."
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class IntakeResult:
     missing: tuple[str, ...] = ()  # sorted item names still missing after this event
     newly_missing: tuple[str, ...] = ()  # items this event opened
     supplied: tuple[str, ...] = ()  # open items this event supplied
+    withdrawn: tuple[str, ...] = ()  # open items that no longer apply (the deadline of a ticket now urgent)
     required: tuple[str, ...] = ()  # items this event checked for (for the note)
     tags: tuple[str, ...] = ()
     removed_tags: tuple[str, ...] = ()
@@ -80,6 +90,7 @@ class _Patterns:
     token: re.Pattern[str]
     id_or_token: re.Pattern[str]
     heading: re.Pattern[str]
+    heading_just_before: re.Pattern[str]
 
 
 def _alternatives(words: tuple[str, ...] | frozenset[str]) -> str:
@@ -120,6 +131,9 @@ def _patterns(policy: Policy) -> _Patterns:
         heading=re.compile(
             rf"^[^\S\n]*[*#_>]*[^\S\n]*(?:{_alternatives(steps.headings)}){_END}[^\n]{{0,80}}$", re.MULTILINE
         ),
+        heading_just_before=re.compile(
+            rf"{_START}(?:{_alternatives(steps.headings)})[^\S\n]{{0,4}}[:.\-\u2013\u2014]?[^\S\n]{{0,4}}[*_]*[^\S\n]{{0,4}}\Z"
+        ),
     )
 
 
@@ -146,7 +160,12 @@ def check_intake(
     required: list[str] = []
 
     deadline, short = None, False
-    if level == TIME_SENSITIVE or (level == NONE and DEADLINE in ticket.open_items):
+    withdrawn: list[str] = []
+    if level == URGENT:
+        if DEADLINE in ticket.open_items:  # an urgent ticket is answered in minutes: its deadline is moot
+            withdrawn.append(DEADLINE)
+            removed.append(tags.item(DEADLINE))
+    elif level == TIME_SENSITIVE or DEADLINE in ticket.open_items:
         found = find_deadline(fields, today, policy)
         if found:
             deadline, short = found.day, is_short_notice(today, found.day, policy)
@@ -193,6 +212,7 @@ def check_intake(
         missing=tuple(sorted(missing)),
         newly_missing=tuple(newly),
         supplied=tuple(supplied),
+        withdrawn=tuple(withdrawn),
         required=tuple(required),
         tags=_in_tag_order(added, policy),
         removed_tags=tuple(dict.fromkeys(removed)),
@@ -292,7 +312,57 @@ def find_steps(fields: list[ReadField], policy: Policy) -> Evidence | None:
                 actions.append(item)
                 if len(actions) >= rules.min_steps:
                     return field_text.evidence("intake", STEPS, actions[0].start("rest"), actions[-1].end())
+        span = _inline_steps(lowered, policy)
+        if span:
+            return field_text.evidence("intake", STEPS, *span)
     return None
+
+
+def _inline_steps(lowered: str, policy: Policy) -> tuple[int, int] | None:
+    """A numbered list whose items need not start a line ("1. open the dashboard 2. click Export",
+    "Repro: 1. open it" then "2. click Export" on the next line): steps when it follows a steps
+    heading, or when `min_steps` of its items are actions, as for a list written one item a line.
+    Items count up by one from 1; at most `MAX_LIST_ITEMS` markers are looked at."""
+    run: list[re.Match[str]] = []
+    for count, marker in enumerate(INLINE_ITEM.finditer(lowered)):
+        if count >= MAX_LIST_ITEMS:
+            break
+        number = _item_number(marker)
+        if run and number == _item_number(run[-1]) + 1:
+            run.append(marker)
+            continue
+        span = _steps_in_run(lowered, run, policy)
+        if span:
+            return span
+        run = [marker] if number == 1 else []
+    return _steps_in_run(lowered, run, policy)
+
+
+def _item_number(marker: re.Match[str]) -> int:
+    return int(marker.group("number") or marker.group("step"))
+
+
+def _steps_in_run(lowered: str, run: list[re.Match[str]], policy: Policy) -> tuple[int, int] | None:
+    """The span that makes an inline numbered list steps (see `_inline_steps`), if any."""
+    if not run:
+        return None
+    rules = policy.intake.steps_to_reproduce
+    line_end = lowered.find("\n", run[-1].end(), run[-1].end() + INLINE_ITEM_CHARS)
+    last_end = line_end if line_end >= 0 else min(len(lowered), run[-1].end() + INLINE_ITEM_CHARS)
+    ends = [marker.start() for marker in run[1:]] + [last_end]
+    before = lowered[max(0, run[0].start() - HEADING_REACH) : run[0].start()]
+    heading = _patterns(policy).heading_just_before.search(before)
+    if heading:  # the heading is the evidence, as for a list under it (the note's context shows the list)
+        start = run[0].start() - len(before) + heading.start()
+        return start, start + len(heading.group().rstrip())
+    if len(run) < rules.min_steps:
+        return None
+    actions = [
+        (marker.end(), end)
+        for marker, end in zip(run, ends, strict=True)
+        if _is_action(lowered[marker.end() : end], rules.action_verbs, rules.lead_words)
+    ]
+    return (actions[0][0], actions[-1][1]) if len(actions) >= rules.min_steps else None
 
 
 def _list_follows(lowered: str, position: int) -> bool:

@@ -37,6 +37,8 @@ class Row:
     event: str = "created"
     known_level: str | None = None
     open_items: frozenset[str] = frozenset()
+    known_category: str | None = None
+    removed: tuple[str, ...] = ()  # the tags the event answers (removed_tags)
 
 
 def r(*args, **kwargs) -> Row:
@@ -44,6 +46,8 @@ def r(*args, **kwargs) -> Row:
 
 
 NO = ("deadline",)  # a time-sensitive ticket that names no deadline
+OPEN = frozenset({"deadline"})  # a ticket tagged deadline_missing
+ANSWERED = ("deadline_missing",)
 
 DEADLINE_ROWS = [
     # --- the forms people write, from Monday 2026-11-30
@@ -97,6 +101,59 @@ DEADLINE_ROWS = [
     r("wed-monday-deadline-past", "Monday deadline for the new tag", None, missing=NO, at=WED),
     r("mon-by-sunday-past", "by Sunday", None, missing=NO),
     r("mon-by-saturday", "by Saturday", "2026-12-05"),
+    # --- the following week, named after the weekday or before it, with or without a cue
+    r("fri-by-monday-next-week", "by Monday next week", "2026-12-07", short=True, at=FRI),
+    r("fri-monday-next-week", "We need the new rule live Monday next week", "2026-12-07", short=True, at=FRI),
+    r("sat-friday-next-week", "Friday next week at the latest", "2026-12-11", at=SAT),
+    r("sat-by-friday-next-week", "by Friday next week", "2026-12-11", at=SAT),
+    r("mon-by-friday-next-week", "by Friday next week", "2026-12-11"),
+    r("mon-next-week-friday", "next week Friday", "2026-12-11"),
+    r("fri-by-next-week-friday", "by next week Friday", "2026-12-11", at=FRI),
+    r("wed-monday-of-next-week", "please by Monday of next week", "2026-12-07", at=WED),
+    r("mon-next-week-on-monday", "We go live next week, on Monday", "2026-12-07"),
+    r("sun-monday-next-week", "Monday next week", "2026-12-14", at=SUN),
+    r("mon-next-friday-without-cue", "We deploy next Friday", "2026-12-11"),
+    r("mon-next-monday-loses-to-strong", "We have a call next Monday; the deadline is 12/15", "2026-12-15"),
+    r("mon-friday-this-week", "by Friday this week", "2026-12-04"),
+    r("sat-friday-this-week-past", "by Friday this week", None, missing=NO, at=SAT),
+    r("mon-bare-weekday-is-not-a-deadline", "It broke Friday", None, missing=NO, at=SUN),
+    r("mon-by-next-week-is-vague", "by next week", None, missing=NO),
+    # --- more forms: today, year-first and dashed dates, the weekend, end of day
+    r("done-today", "We need this done today", "2026-11-30", short=True),
+    r("fri-done-today", "done today please", "2026-12-04", short=True, at=FRI),
+    r("sat-by-today", "by today", "2026-12-05", short=True, at=SAT),
+    r("is-needed-tomorrow", "This is needed tomorrow", "2026-12-01", short=True),
+    r("needed-alone-is-no-cue", "We needed today's export", None, missing=NO),
+    r("done-the-1st-step-is-no-date", "We have done the 1st step already", None, missing=NO),
+    r("the-15th-of-next-month", "by the 15th of next month", "2026-12-15", at="2026-11-10T15:00:00Z"),
+    r("the-15th-of-this-month-past", "by the 15th of this month", None, missing=NO, at="2026-11-20T15:00:00Z"),
+    r("the-15th-of-january", "by the 15th of January, 2027", "2027-01-15", at="2026-11-20T15:00:00Z"),
+    r("need-it-friday", "we need it Friday", "2026-12-04"),
+    r("slashed-year-first", "by 2026/12/04", "2026-12-04"),
+    r("iso-single-digit-day", "by 2026-12-4", "2026-12-04"),
+    r("iso-wed", "Deadline: 2026-12-04", "2026-12-04", short=True, at=WED),
+    r("dashed-month-day", "by 12-15", "2026-12-15"),
+    r("dashed-month-day-short", "due 12-2", "2026-12-02", short=True),
+    r("dashed-with-year", "due 12-15-2026", "2026-12-15"),
+    r("dashed-range-of-minutes", "it takes 10-15 minutes, by 10-15 minutes please", None, missing=NO),
+    r("dashed-range-of-days", "expect it within 3-5 business days, before 3-5 days", None, missing=NO),
+    r("dashed-clock-range", "by 9-10 am", None, missing=NO),
+    r("dashed-past", "by 11-2", None, missing=NO),
+    r("dashed-not-a-date", "by 13-45", None, missing=NO),
+    r("before-the-weekend", "Please update it before the weekend", "2026-12-04"),
+    r("fri-before-the-weekend", "before the weekend", "2026-12-04", short=True, at=FRI),
+    r("sat-before-the-weekend-rolls", "before the weekend", "2026-12-11", at=SAT),
+    r("sun-by-the-weekend", "by the weekend", "2026-12-11", at=SUN),
+    r("before-next-weekend", "before next weekend", "2026-12-11"),
+    r("on-the-weekend-is-not-a-deadline", "we deploy on the weekend", None, missing=NO),
+    r("fri-by-end-of-day", "by end of day", "2026-12-04", short=True, at=FRI),
+    r("sat-by-eod", "by EOD", "2026-12-05", short=True, at=SAT),
+    r("sun-by-end-of-business-day", "by end of business day", "2026-12-06", short=True, at=SUN),
+    # --- a day of the month alone is the next such day, across a month or year end
+    r("nov-no-later-than-15th-rolls", "no later than the 15th", "2026-12-15", at="2026-11-20T15:00:00Z"),
+    r("nov-by-the-31st", "by the 31st", "2026-12-31", at="2026-11-20T15:00:00Z"),
+    r("dec-by-the-5th-rolls-into-january", "by the 5th", "2027-01-05", at="2026-12-28T15:00:00Z"),
+    r("dec-by-the-2nd-short", "no later than the 2nd", "2027-01-02", short=True, at="2026-12-30T15:00:00Z"),
     # --- no deadline
     r("asap", "Please do it ASAP", None, missing=NO),
     r("soon", "We need it soon", None, missing=NO),
@@ -174,10 +231,47 @@ DEADLINE_ROWS = [
     r("dst-march-sunday-tomorrow", "EOD tomorrow", "2026-03-09", short=True, at="2026-03-08T06:30:00Z"),
     r("dst-november-wednesday", "by Wednesday", "2026-11-04", at="2026-11-01T05:30:00Z"),
     r("dst-november-sunday-night", "tomorrow EOD", "2026-11-02", short=True, at="2026-11-02T03:30:00Z"),
-    # --- only time-sensitive tickets have deadlines
+    # --- only time-sensitive tickets have deadlines: urgent ones and ones with no level get none,
+    # also when their report items are checked (urgent fraud and incident, open report items)
     r("urgent-has-none", "fix it by Friday", None, subject="URGENT"),
     r("none-has-none", "fix it by Friday", None, subject="Question"),
     r("negated-ts-has-none", "not time sensitive, by Friday is fine", None, subject="Question"),
+    r(
+        "urgent-incident-date-has-none",
+        "API outage, all calls fail. We need it fixed by Wednesday.",
+        None,
+        missing=("start_time", "steps_to_reproduce"),
+        subject="URGENT",
+    ),
+    r(
+        "urgent-fraud-date-has-none",
+        "Fraud attack since midnight (app 8834-221), stop it by tomorrow",
+        None,
+        subject="URGENT",
+    ),
+    r(
+        "ts-incident-date-has-one",
+        "API outage, all calls fail. We need it fixed by Wednesday.",
+        "2026-12-02",
+        short=True,
+    ),
+    r(
+        "urgent-comment-date-has-none",
+        "URGENT: the API is down, fix it by Wednesday",
+        None,
+        missing=("start_time", "steps_to_reproduce"),
+        event="comment",
+    ),
+    r(
+        "none-comment-on-open-report-date-has-none",
+        "It started at 2am ET. We need it by Wednesday.",
+        None,
+        event="comment",
+        known_level="urgent",
+        known_category="incident",
+        open_items=frozenset({"start_time"}),
+        removed=("missing_start_time", "info_missing"),
+    ),
     # --- comments
     r("comment-raises-with-deadline", "Now time sensitive: by Friday", "2026-12-04", event="comment"),
     r("comment-raises-without-deadline", "This is now time sensitive", None, missing=NO, event="comment"),
@@ -190,7 +284,8 @@ DEADLINE_ROWS = [
         subject="",
         event="comment",
         known_level="time_sensitive",
-        open_items=frozenset({"deadline"}),
+        open_items=OPEN,
+        removed=ANSWERED,
     ),
     r(
         "comment-does-not-supply",
@@ -199,9 +294,56 @@ DEADLINE_ROWS = [
         missing=NO,
         event="comment",
         known_level="time_sensitive",
-        open_items=frozenset({"deadline"}),
+        open_items=OPEN,
     ),
     r("comment-none-without-open-item", "by Friday please", None, event="comment", known_level="time_sensitive"),
+    # --- an open deadline is answered by a later comment whatever its level
+    r(
+        "ts-comment-supplies-deadline",
+        "Still time sensitive: the deadline is Friday",
+        "2026-12-04",
+        event="comment",
+        known_level="time_sensitive",
+        open_items=OPEN,
+        removed=ANSWERED,
+    ),
+    r(
+        "none-comment-supplies-deadline-next-week",
+        "Friday next week would be fine",
+        "2026-12-11",
+        event="comment",
+        known_level="time_sensitive",
+        open_items=OPEN,
+        removed=ANSWERED,
+    ),
+    r(
+        "urgent-comment-with-deadline-clears-it",
+        "This is now URGENT, we need it by Wednesday",
+        None,
+        event="comment",
+        known_level="time_sensitive",
+        open_items=OPEN,
+        removed=ANSWERED,
+    ),
+    r(
+        "urgent-comment-without-deadline-clears-it",
+        "This is urgent now, please call me.",
+        None,
+        event="comment",
+        known_level="time_sensitive",
+        open_items=OPEN,
+        removed=ANSWERED,
+    ),
+    r(
+        "urgent-incident-comment-clears-deadline-opens-report",
+        "URGENT: now the API is down since 2am, fix it by Friday",
+        None,
+        missing=("steps_to_reproduce",),
+        event="comment",
+        known_level="time_sensitive",
+        open_items=OPEN,
+        removed=ANSWERED,
+    ),
 ]
 
 U = "URGENT"
@@ -274,6 +416,52 @@ REPORT_ROWS = [
         missing=("steps_to_reproduce",),
         subject=U,
     ),
+    # --- a numbered list written on one line (chat, messaging)
+    r(
+        "incident-one-line-steps-under-heading",
+        "API down since 9am. Steps to reproduce: 1. open the dashboard 2. click Export 3. see the 500",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-actions",
+        "Outage since 10:02: 1. Call POST /v1/evaluations 2. Observe the 502",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-step-n",
+        "Outage since 10:02. Step 1: open the dashboard, step 2: click Export",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-list-starts-inline-goes-on-next-line",
+        "Outage since 10:02. Repro: 1. open the dashboard\n2. click Export",
+        None,
+        subject=U,
+    ),
+    r(
+        "incident-one-line-endpoints-are-not-steps",
+        "Outage since 10:02. Affected endpoints: 1. /v1/evaluations 2. /v1/entities",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
+    r(
+        "incident-one-line-things-are-not-steps",
+        "Outage since 10:02 on 1. the dashboard 2. the export page",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
+    r(
+        "incident-numbers-in-prose-are-not-steps",
+        "Outage since 10:02. We retried 2. times; version 1. works, 2. open issues remain",
+        None,
+        missing=("steps_to_reproduce",),
+        subject=U,
+    ),
     # --- fraud attack: start time and example applications
     r("fraud-complete", "Fraud attack since midnight, e.g. app 8834-221", None, subject=U),
     r("fraud-token", "fraudulent applications started at 2am: A-8Xk2PqL9", None, subject=U),
@@ -324,6 +512,7 @@ def test_row(row, policy, policy_with, ticket):
             event=row.event,
             at=row.at,
             known_level=row.known_level,
+            known_category=row.known_category,
             open_items=row.open_items,
         ),
         policy,
@@ -333,6 +522,8 @@ def test_row(row, policy, policy_with, ticket):
         decision.explanation
     )
     assert ("short_notice" in decision.tags) == row.short
+    assert ("deadline_missing" in decision.tags) == ("deadline" in row.missing and not row.open_items)
+    assert decision.removed_tags == row.removed
 
 
 # --- tags, removed tags, notes
@@ -387,6 +578,39 @@ def test_a_comment_that_supplies_the_deadline_clears_deadline_missing(policy, ti
     assert decision.tags == ("short_notice",)
     assert decision.removed_tags == ("deadline_missing",)
     assert "deadline_missing removed" in decision.explanation
+
+
+def test_an_urgent_comment_withdraws_the_open_deadline_and_says_so(policy, ticket):
+    decision = decide(
+        ticket(
+            "This is now URGENT, we need it by Wednesday",
+            event="comment",
+            known_level="time_sensitive",
+            open_items=frozenset({"deadline"}),
+        ),
+        policy,
+    )
+    assert decision.urgency == "urgent" and decision.deadline is None and not decision.short_notice
+    assert decision.removed_tags == ("deadline_missing",) and decision.missing_info == ()
+    assert "short_notice" not in decision.tags and not any(e.kind == "deadline" for e in decision.evidence)
+    assert (
+        "Deadline: no longer asked, the ticket is now urgent (answered within 120 minutes, whatever its deadline). "
+        "deadline_missing removed." in decision.explanation
+    )
+
+
+def test_one_line_steps_quote_the_heading_with_the_list_as_context(policy, ticket):
+    body = "API down since 9am. Steps to reproduce: 1. open the dashboard 2. click Export 3. see the 500"
+    decision = decide(ticket(body, "URGENT"), policy)
+    steps = next(e for e in decision.evidence if e.label == "steps_to_reproduce")
+    assert steps.text == "Steps to reproduce:" and body[steps.offset :].startswith(steps.text)
+    assert "1. open the dashboard" in steps.context
+
+
+def test_one_line_actions_quote_the_actions(policy, ticket):
+    body = "Outage since 10:02: 1. Call POST /v1/evaluations 2. Observe the 502"
+    steps = next(e for e in decide(ticket(body, "URGENT"), policy).evidence if e.label == "steps_to_reproduce")
+    assert steps.text == "Call POST /v1/evaluations 2. Observe the 502"
 
 
 def test_urgent_incident_missing_steps(policy, ticket):
