@@ -9,11 +9,22 @@ from app.admin.zendesk_api import AdminError, error_details, explain
 from app.zendesk.errors import ZendeskError
 from tests.zendesk.factories import BASE_URL
 
+# A body the Webhooks reference documents: the refusals below are Zendesk's, not the body's.
+WEBHOOK = {
+    "webhook": {
+        "name": "escalator: urgency webhook",
+        "endpoint": "https://acme-escalator.example.com/webhooks/zendesk",
+        "http_method": "POST",
+        "request_format": "json",
+        "status": "active",
+    }
+}
+
 
 def refusal(rsps, api, status, body, path="/api/v2/webhooks") -> ZendeskError:
     rsps.post(BASE_URL + path, status=status, json=body)
     with pytest.raises(ZendeskError) as caught:
-        api.call("POST", path, json={"webhook": {}})
+        api.call("POST", path, json=WEBHOOK)
     return caught.value
 
 
