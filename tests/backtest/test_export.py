@@ -6,6 +6,7 @@ records every wait instead of sleeping.
 
 import itertools
 import json
+import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -213,6 +214,49 @@ def test_an_interrupted_export_continues_from_its_saved_place_with_no_request_re
     histories = [json.loads(line) for line in (tmp_path / TICKETS).read_text().splitlines()]
     assert histories == pages.EXPECTED_HISTORIES  # nothing twice
     assert outcome.zendesk_requests == 4 + 5 + 4
+
+
+def test_a_run_killed_in_the_tickets_phase_continues_from_the_cursor_it_saved(tmp_path, policy, progress, reader):
+    """Killed (SIGKILL, a lost dyno: no `finally` runs) while page 2 of the tickets export is in
+    flight, a run leaves only what it saved on disk by then. The next run must start from page 1's
+    cursor, and keep page 1's tickets without counting them twice."""
+    run, killed = tmp_path / "run", tmp_path / "killed"
+
+    def killed_here(request):
+        if not killed.exists():
+            shutil.copytree(run, killed)  # the folder as a kill at this moment leaves it
+        return 503, {}, json.dumps({"error": "ServiceUnavailable"})
+
+    with responses.RequestsMock() as api:
+        api.get(ME, json={"user": {"id": pages.ME, "role": "admin"}})
+        api.get(
+            EXPORT_TICKETS,
+            match=[responses.matchers.query_param_matcher({"start_time": SINCE})],
+            json=pages.TICKETS_PAGE_1,
+        )
+        api.add_callback(
+            responses.GET, EXPORT_TICKETS, killed_here, match=[responses.matchers.query_param_matcher({"cursor": "c1"})]
+        )
+        with pytest.raises(GaveUp):
+            run_backtest(options(run, policy), progress, reader)
+
+    state = json.loads((killed / STATE).read_text())
+    assert (state["export"]["phase"], state["export"]["tickets_cursor"]) == ("tickets", "c1")
+
+    with responses.RequestsMock() as api:
+        api.get(
+            EXPORT_TICKETS,
+            match=[responses.matchers.query_param_matcher({"cursor": "c1"})],
+            json=pages.TICKETS_PAGE_1 | pages.TICKETS_PAGE_2,
+        )
+        register_events(api)
+        register_after_events(api)
+        run_backtest(options(killed, policy), progress, reader)
+        resumed = sent(api)
+
+    assert resumed == [("/api/v2/incremental/tickets/cursor", {"cursor": "c1"}), FIRST_RUN[3], *REST]
+    histories = [json.loads(line) for line in (killed / TICKETS).read_text().splitlines()]
+    assert histories == pages.EXPECTED_HISTORIES  # 101 from page 1 kept, once
 
 
 def test_a_finished_run_run_again_asks_zendesk_nothing(tmp_path, policy, progress, reader):
