@@ -37,7 +37,7 @@ def test_install_then_install_again(fake, run):
     ("args", "message"),
     [
         (["--url", "http://acme.test"], "--url must be https://<public host>"),
-        (["--url", SERVICE, "--fields", "priority"], "priority; choose from urgency, category"),
+        (["--url", SERVICE, "--fields", "priority"], "priority; choose from urgency, category, deadline"),
         (["--url", SERVICE, "--skip", "webhook"], "webhook; choose from schedule, sla"),
     ],
 )

@@ -233,6 +233,31 @@ def test_fields_on_request_and_configured_fields_are_left_alone(fake, api, polic
     assert not any(line.startswith("urgency_field_id") for line in echo)
 
 
+def test_the_deadline_field_is_made_on_request_as_a_date_field(fake, api, policy, echo):
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 0
+
+    [deadline] = ours(fake.fields, "title", names.FIELD_DEADLINE)
+    assert (deadline["type"], deadline["active"], deadline["required"]) == ("date", True, False)
+    assert f"deadline_field_id = {deadline['id']}" in echo
+    writes = fake.write_count
+
+    echo.clear()
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 0
+    assert fake.write_count == writes  # found by title, nothing drifted
+    assert f"deadline_field_id = {deadline['id']}" in echo
+
+
+def test_a_deadline_field_of_another_type_is_a_problem_not_rewritten(fake, api, policy, echo):
+    theirs = fake.add_field(title=names.FIELD_DEADLINE, type="text")
+
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 1
+
+    assert "is a text field; escalator writes date" in echo.text
+    assert not any(line.startswith("deadline_field_id") for line in echo)
+    assert ours(fake.fields, "title", names.FIELD_DEADLINE) == [theirs]  # none made beside it
+    assert not [w for w in fake.writes if w[1] == f"/api/v2/ticket_fields/{theirs['id']}"]
+
+
 def test_problems_install_cannot_fix_exit_1_and_are_named(fake, api, policy, echo):
     fake.add_field(title=names.FIELD_RESPONSE_DUE, type="date")
     fake.add_webhook(name=names.WEBHOOK, endpoint=ENDPOINT, status="active", subscriptions=list(EVENT_SUBSCRIPTIONS))

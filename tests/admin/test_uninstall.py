@@ -29,7 +29,7 @@ def add_customer_objects(fake) -> None:
 
 def test_uninstall_removes_everything_install_made_and_nothing_else(fake, api, policy, echo):
     add_customer_objects(fake)
-    install(api, policy, echo, mode="trigger", extra_fields=("urgency",))
+    install(api, policy, echo, mode="trigger", extra_fields=("urgency", "deadline"))
 
     status, asked = uninstall(api, echo)
 
