@@ -13,6 +13,7 @@ import responses
 from app.infra.queueing import make_queue
 from app.infra.settings import Settings
 from app.web.factory import create_app
+from tests.admin.documented_apis import documented_violations
 from tests.helpers import REDIS_TEST_URL, SECRET, free_port, post_webhook
 from tests.openapi import RecordedRequests
 
@@ -21,8 +22,10 @@ from tests.openapi import RecordedRequests
 def zendesk_requests_follow_the_openapi_file(monkeypatch):
     """Every request any test sends to a Zendesk API path through `responses` is checked, after
     the test, against Zendesk's OpenAPI file with undeclared properties as errors
-    (`tests.openapi.request_violations`). The stub server checks its own (tests/stub_zendesk.py)."""
-    recorded = RecordedRequests()
+    (`tests.openapi.request_violations`), or, for the operations the file lacks, against their own
+    references (`tests.admin.documented_apis`); an operation neither documents fails the test.
+    The stub server checks its own (tests/stub_zendesk.py)."""
+    recorded = RecordedRequests(other_references=documented_violations)
     original = responses.RequestsMock._on_request
 
     def on_request(self, adapter, request, **kwargs):
@@ -33,7 +36,11 @@ def zendesk_requests_follow_the_openapi_file(monkeypatch):
     yield recorded
     problems = recorded.violations()
     if problems:
-        pytest.fail("requests Zendesk's OpenAPI file does not declare:\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(
+            "requests neither Zendesk's OpenAPI file nor the references of webhooks, schedules and time zones "
+            "declare:\n" + "\n".join(problems),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

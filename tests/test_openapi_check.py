@@ -4,7 +4,7 @@ import pytest
 import requests
 import responses
 
-from tests.openapi import operation_path, request_violations
+from tests.openapi import RecordedRequests, operation_path, request_violations
 
 UPDATE = "/api/v2/tickets/35436"
 
@@ -91,8 +91,8 @@ def test_sla_policy_bodies_are_checked_against_the_object_the_file_describes():
 
 
 def test_the_responses_check_covers_the_files_operations_and_the_stub_all(zendesk_requests_follow_the_openapi_file):
-    """Webhooks, schedules and time zones are not in the OpenAPI file: their own references are
-    checked by tests/admin/documented_apis.py. The worker never calls them, so the stub refuses them."""
+    """Webhooks, schedules and time zones are not in the OpenAPI file: their own references
+    (tests/admin/documented_apis.py) check them. The worker never calls them, so the stub refuses them."""
     recorded = zendesk_requests_follow_the_openapi_file
     with responses.RequestsMock() as api:
         api.get("https://acme.zendesk.com/api/v2/time_zones", json={"time_zones": []})
@@ -101,3 +101,42 @@ def test_the_responses_check_covers_the_files_operations_and_the_stub_all(zendes
     assert request_violations("GET", "/api/v2/time_zones", {}, None) == [
         "GET /api/v2/time_zones: no such operation in Zendesk's OpenAPI file"
     ]
+
+
+def test_a_body_the_webhooks_reference_does_not_document_is_caught_under_responses(
+    zendesk_requests_follow_the_openapi_file,
+):
+    recorded = zendesk_requests_follow_the_openapi_file
+    body = {"webhook": {"name": "n", "endpoint": "https://x.test", "http_method": "POST", "request_format": "json"}}
+    with responses.RequestsMock() as api:
+        api.post("https://acme.zendesk.com/api/v2/webhooks", json={})
+        requests.post("https://acme.zendesk.com/api/v2/webhooks", json=body, timeout=5)
+    assert [p for p in recorded.violations() if "'status' is a required property" in p]
+    recorded.requests.clear()  # on purpose: it must not fail this test
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v2/tickets/1/escalations"),  # invented
+        ("GET", "/api/v2/ticket/1"),  # misspelt
+        ("PATCH", "/api/v2/webhooks/01H"),  # a documented path, with a method no reference has
+    ],
+)
+def test_an_operation_no_reference_documents_fails_under_responses(
+    zendesk_requests_follow_the_openapi_file, method, path
+):
+    recorded = zendesk_requests_follow_the_openapi_file
+    with responses.RequestsMock() as api:
+        api.add(method, "https://acme.zendesk.com" + path, json={})
+        requests.request(method, "https://acme.zendesk.com" + path, timeout=5)
+    assert recorded.violations() == [
+        f"{method} {path}: not an operation of the Webhooks, Schedules, Time zones or SLA Policies references"
+    ]
+    recorded.requests.clear()  # on purpose: it must not fail this test
+
+
+def test_without_other_references_an_operation_the_file_lacks_is_a_violation():
+    recorded = RecordedRequests()
+    recorded.add("GET", "/api/v2/time_zones", {}, None)
+    assert recorded.violations() == ["GET /api/v2/time_zones: no such operation in Zendesk's OpenAPI file"]

@@ -87,11 +87,12 @@ class FieldSpec:
     title: str
     config_key: str
     description: str
+    type: str = "text"  # Zendesk's field type: what the worker writes there needs this one
 
     def body(self) -> dict[str, Any]:
         """The `ticket_field` object to create (and the values an update restores)."""
         return {
-            "type": "text",
+            "type": self.type,
             "title": self.title,
             "description": self.description,
             "agent_description": names.MANAGED,
@@ -102,7 +103,7 @@ class FieldSpec:
         }
 
 
-RESPONSE_DUE, URGENCY, CATEGORY = "response_due", "urgency", "category"
+RESPONSE_DUE, URGENCY, CATEGORY, DEADLINE = "response_due", "urgency", "category", "deadline"
 FIELD_SPECS = {
     RESPONSE_DUE: FieldSpec(
         RESPONSE_DUE,
@@ -119,8 +120,17 @@ FIELD_SPECS = {
         "category_field_id",
         "The urgency policy's category (incident, fraud_attack, ...), written by escalator.",
     ),
+    # A date field: the worker writes the customer's deadline as YYYY-MM-DD (docs/worker.md).
+    DEADLINE: FieldSpec(
+        DEADLINE,
+        names.FIELD_DEADLINE,
+        "deadline_field_id",
+        "The deadline the customer gave for a time-sensitive request (the day in the policy's time zone), "
+        "written by escalator.",
+        type="date",
+    ),
 }
-EXTRA_FIELDS = (URGENCY, CATEGORY)  # made only when asked (--fields); the response-due field always
+EXTRA_FIELDS = (URGENCY, CATEGORY, DEADLINE)  # made only when asked (--fields); the response-due field always
 
 
 def configured_field_id(policy: Policy, spec: FieldSpec) -> int:

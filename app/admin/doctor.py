@@ -19,6 +19,7 @@ import requests
 from app import defaults
 from app.admin.account import Account, read_account, whoami, zendesk_time_zone
 from app.admin.desired import (
+    DEADLINE,
     EVENT_SUBSCRIPTIONS,
     EVENTS_MODE,
     FIELD_SPECS,
@@ -203,38 +204,69 @@ def _secret_check(api: AdminZendesk, hook: dict[str, Any], settings: Settings) -
     return Check("signing secret", OK, "matches ZENDESK_WEBHOOK_SECRET")
 
 
+# A field install does not make, checked when config/policy.toml names it.
+AFTER_HOURS = "after_hours"
+AFTER_HOURS_KEY = "after_hours_field_id"
+# The Zendesk field type the worker's value needs (docs/worker.md, "Field values"); the urgency and
+# category fields may be text or dropdown, and the response-due field's is configured.
+NEEDED_TYPES = {DEADLINE: "date", AFTER_HOURS: "checkbox"}
+WRITTEN = {DEADLINE: "the customer's deadline as YYYY-MM-DD", AFTER_HOURS: "true or false"}
+FIELDS_ADMIN = "Admin Center > Objects and rules > Tickets > Fields"
+
+
 def _field_checks(account: Account, policy: Policy) -> list[Check]:
+    """One row per field the worker would write: the configured ones (exists, active, of the type
+    the worker's value needs), and install's own fields found by title but not configured."""
     rows = []
     for spec in FIELD_SPECS.values():
-        name = f"field {spec.kind}"
         field_id = configured_field_id(policy, spec)
         if field_id:
-            found = account.fields_by_id.get(field_id)
-            if found is None:
-                fix = f"set {spec.config_key} to an existing field's id, or to 0 and run install"
-                rows.append(Check(name, FAIL, f"{spec.config_key} = {field_id}: no such ticket field", fix))
-            else:
-                rows.append(_field_state(name, spec.kind, found, policy))
+            rows.append(_configured_field(spec.kind, spec.config_key, field_id, account, policy))
             continue
         titled = account.fields.get(spec.title, [])
         if titled:
             ids = ", ".join(str(f.get("id")) for f in titled)
             fix = f"add {spec.config_key} = {titled[0].get('id')} to config/policy.toml [zendesk]"
             detail = f"'{spec.title}' exists (id {ids}) but {spec.config_key} is 0: the worker does not write it"
-            rows.append(Check(name, FAIL, detail, fix))
+            rows.append(Check(f"field {spec.kind}", FAIL, detail, fix))
         elif spec.kind == RESPONSE_DUE:
-            rows.append(Check(name, FAIL, "no response-due field: due times are not shown to agents", INSTALL))
+            rows.append(
+                Check(f"field {spec.kind}", FAIL, "no response-due field: due times are not shown to agents", INSTALL)
+            )
+    if policy.zendesk.after_hours_field_id:
+        rows.append(
+            _configured_field(AFTER_HOURS, AFTER_HOURS_KEY, policy.zendesk.after_hours_field_id, account, policy)
+        )
     return rows
 
 
-def _field_state(name: str, kind: str, found: dict[str, Any], policy: Policy) -> Check:
+def _configured_field(kind: str, config_key: str, field_id: int, account: Account, policy: Policy) -> Check:
+    name = f"field {kind}"
+    found = account.fields_by_id.get(field_id)
+    if found is not None:
+        return _field_state(name, kind, config_key, found, policy)
+    if kind == AFTER_HOURS:
+        fix = f"set {config_key} to a checkbox field's id ({FIELDS_ADMIN}), or to 0"
+    else:
+        make = "escalator zendesk install" + ("" if kind == RESPONSE_DUE else f" --fields {kind}")
+        fix = f"set {config_key} to an existing field's id, or to 0 and run {make}"
+    return Check(name, FAIL, f"{config_key} = {field_id}: no such ticket field", fix)
+
+
+def _field_state(name: str, kind: str, config_key: str, found: dict[str, Any], policy: Policy) -> Check:
     label = f"id {found.get('id')} '{found.get('title')}' ({found.get('type')})"
     if not found.get("active", True):
-        return Check(name, FAIL, f"{label} is inactive", "activate it in Admin Center > Objects and rules > Fields")
-    expected = policy.zendesk.response_due_field_type if kind == RESPONSE_DUE else None
-    if expected and found.get("type") != expected:
-        fix = f'set response_due_field_type = "{found.get("type")}" if the worker should write that form'
-        return Check(name, FAIL, f"{label}, but response_due_field_type is {expected!r}", fix)
+        return Check(name, FAIL, f"{label} is inactive", f"activate it in {FIELDS_ADMIN}")
+    if kind == RESPONSE_DUE:
+        expected = policy.zendesk.response_due_field_type
+        if found.get("type") != expected:
+            fix = f'set response_due_field_type = "{found.get("type")}" if the worker should write that form'
+            return Check(name, FAIL, f"{label}, but response_due_field_type is {expected!r}", fix)
+    elif kind in NEEDED_TYPES and found.get("type") != NEEDED_TYPES[kind]:
+        needed = NEEDED_TYPES[kind]
+        made_by = " (escalator zendesk install --fields deadline makes one)" if kind == DEADLINE else ""
+        detail = f"{label}, but the worker writes {WRITTEN[kind]} there, which needs a {needed} field"
+        return Check(name, FAIL, detail, f"set {config_key} to a {needed} field's id{made_by}")
     return Check(name, OK, label)
 
 

@@ -39,6 +39,13 @@ def describe(request: Request) -> str:
     return "\n".join(lines)
 
 
+def dry_run_footer(api: AdminZendesk | None) -> str:
+    """The last line of a dry run: what it did send (reads only, counted), so nobody has to guess."""
+    if api is None:
+        return "Dry run: no request was sent to Zendesk."
+    return f"Dry run: the account was read with {api.sent['GET']} GET request(s); no write was sent."
+
+
 def execute(api: AdminZendesk, requests: list[Request], echo: Callable[[str], None]) -> Outcome:
     outcome = Outcome()
     failed_groups: set[str] = set()

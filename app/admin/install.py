@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.admin.account import Account, read_account, whoami, zendesk_time_zone
 from app.admin.desired import EVENTS_MODE, FIELD_SPECS, SCHEDULE, build_desired, service_url, webhook_endpoint
-from app.admin.execute import Outcome, describe, execute
+from app.admin.execute import Outcome, describe, dry_run_footer, execute
 from app.admin.plan import Plan, plan_install
 from app.admin.zendesk_api import AdminZendesk, explain
 from app.policy import Policy
@@ -38,13 +38,16 @@ def run_install(
     today: date,
 ) -> int:
     """Install; returns the exit status. `api` is None only for a dry run without credentials,
-    which plans against an empty account."""
+    which plans against an empty account without any request. A dry run with credentials reads
+    the account (GETs) to plan only what drifted, and writes nothing."""
     if api is None:
-        echo("No Zendesk credentials configured: planning against an empty account (dry run).")
+        echo("Dry run without Zendesk credentials: planning against an empty account; no request is sent.")
         account, time_zone = Account(), f"<Zendesk's name for {policy.hours.time_zone.key}>"
     else:
         user = whoami(api)
         echo(f"Zendesk {api.base_url}, as {user.get('name') or user.get('id')} (admin).")
+        if options.dry_run:
+            echo("Dry run: reading the account (GET requests only) to plan; nothing is written.")
         time_zone = "" if SCHEDULE in options.skip else zendesk_time_zone(api, str(policy.hours.time_zone.key))
         account = read_account(api, skip=options.skip)
     desired = build_desired(
@@ -63,10 +66,10 @@ def run_install(
         echo(f"Problem: {problem}")
 
     if not plan.requests:
-        echo("Nothing to change: the account already matches (no request sent).")
+        echo("Nothing to change: the account already matches (no write sent).")
         outcome = Outcome()
     elif options.dry_run:
-        echo(f"Dry run: {len(plan.requests)} request(s) would be sent; none is.")
+        echo(f"Dry run: {len(plan.requests)} write request(s) would be sent, listed below; none is sent.")
         for request in plan.requests:
             echo(describe(request))
         outcome = Outcome()
@@ -79,6 +82,8 @@ def run_install(
     status = 1 if plan.problems or outcome.failures else 0
     status = max(status, _report_secret(api, plan, outcome, options, echo))
     _report_field_ids(plan, outcome, echo)
+    if options.dry_run:
+        echo(dry_run_footer(api))
     return status
 
 

@@ -165,10 +165,10 @@ def _plan_fields(desired: Desired, account: Account, plan: Plan) -> None:
             plan.requests.append(_create_field(spec))
             plan.field_ids[spec.config_key] = new_id("ticket_field", spec.title)
             continue
-        if existing.get("type") != "text":
+        if existing.get("type") != spec.type:
             plan.problems.append(
                 f"Ticket field '{spec.title}' (id {existing['id']}) is a {existing.get('type')} field; escalator "
-                "writes text. Zendesk cannot change a field's type: delete the field and run install again."
+                f"writes {spec.type}. Zendesk cannot change a field's type: delete the field and run install again."
             )
             continue
         plan.field_ids[spec.config_key] = existing["id"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from app.admin.account import read_account, whoami
 from app.admin.desired import FIELDS
-from app.admin.execute import describe, execute
+from app.admin.execute import describe, dry_run_footer, execute
 from app.admin.plan import plan_uninstall
 from app.admin.zendesk_api import AdminZendesk
 
@@ -24,12 +24,13 @@ def run_uninstall(
     echo(f"Zendesk {api.base_url}, as {user.get('name') or user.get('id')} (admin).")
     plan = plan_uninstall(read_account(api), keep_fields=keep_fields)
     if not plan.requests:
-        echo("Nothing of escalator's is left in this account (no request sent).")
+        echo("Nothing of escalator's is left in this account (no write sent).")
         return 0
     if dry_run:
-        echo(f"Dry run: {len(plan.requests)} request(s) would be sent; none is.")
+        echo(f"Dry run: {len(plan.requests)} write request(s) would be sent, listed below; none is sent.")
         for request in plan.requests:
             echo(describe(request))
+        echo(dry_run_footer(api))
         return 0
     listing = "\n".join(f"  - {request.what}" for request in plan.requests)
     warning = ""

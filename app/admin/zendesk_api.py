@@ -8,6 +8,7 @@ than being a second client. An admin command is interactive, so it may sleep thr
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -30,12 +31,16 @@ class AdminZendesk:
         sleep: Callable[[float], None] = time.sleep,
         max_wait_seconds: float = defaults.ADMIN_RATE_LIMIT_MAX_WAIT_SECONDS,
         max_waits: int = defaults.ADMIN_RATE_LIMIT_MAX_WAITS,
+        read_only: bool = False,
     ):
+        """`read_only` (dry runs) refuses every request but a GET, before it is sent."""
         self.client = client
         self.echo = echo
         self.sleep = sleep
         self.max_wait_seconds = max_wait_seconds
         self.max_waits = max_waits
+        self.read_only = read_only
+        self.sent: Counter[str] = Counter()  # requests sent, by method (429s included)
 
     @property
     def base_url(self) -> str:
@@ -43,8 +48,11 @@ class AdminZendesk:
 
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> dict[str, Any]:
         """One request; a 429 is waited out (Retry-After, capped) up to `max_waits` times."""
+        if self.read_only and method.upper() != "GET":
+            raise AdminError(f"dry run: {method} {path} is a write, and a dry run writes nothing (not sent)")
         waits = 0
         while True:
+            self.sent[method.upper()] += 1
             try:
                 return self.client.request(method, path, params=params, json=json)
             except RateLimited as limited:

@@ -2,12 +2,16 @@
 
 - Zendesk's own limit on the incremental export endpoints: 10 requests a minute by default
   (`--export-per-minute`, for accounts with the High Volume add-on).
-- The service's shared budget: the live worker must keep most of ZENDESK_REQUESTS_PER_MINUTE, so
-  the backtest uses at most `--max-share` of it for all of its requests.
+- The service's shared budget, ZENDESK_REQUESTS_PER_MINUTE, which the live workers spend through
+  the Redis token bucket in `workers/rate_limit.py`. With the service's Redis (REDIS_URL), every
+  request of the backtest also takes a token from that bucket, so workers and backtest together
+  stay within it; and the backtest paces itself to `--max-share` of it, so the workers keep the
+  rest. Without Redis, only the local pace holds (it cannot see the workers' requests).
 
-Each limit spaces requests evenly (one every 60/N seconds). A 429 waits Zendesk's Retry-After and
-tries again; an outage (5xx, timeout) backs off a few times, then stops the command, whose state on
-disk lets the same command continue later. Sleeping is right here: a command line, not a worker.
+Each local limit spaces requests evenly (one every 60/N seconds). A 429 waits Zendesk's
+Retry-After and tries again; an outage (5xx, timeout) backs off a few times, then stops the
+command, whose state on disk lets the same command continue later. Sleeping is right here: a
+command line, not a worker.
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ log = logging.getLogger("escalator.backtest")
 
 class Reader(Protocol):
     def request(self, method: str, path: str, *, params: dict[str, Any] | None = None) -> dict[str, Any]: ...
+
+
+class SharedBudget(Protocol):
+    """The service's token bucket (`workers.rate_limit.TokenBucket`)."""
+
+    def take(self) -> float:
+        """0.0 when a token was taken, else the seconds until one will be there."""
+        ...
 
 
 class GaveUp(Exception):
@@ -74,7 +86,9 @@ def shared_share_per_minute(requests_per_minute: int, max_share: float) -> int:
 
 
 class PacedReader:
-    """GETs through a `Reader` (the Zendesk client), paced and retried as the module says."""
+    """GETs through a `Reader` (the Zendesk client), paced and retried as the module says.
+
+    `shared_budget` is the service's token bucket, or None without Redis."""
 
     def __init__(
         self,
@@ -82,12 +96,14 @@ class PacedReader:
         *,
         export_per_minute: float,
         shared_per_minute: float,
+        shared_budget: SharedBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.reader = reader
         self.export_pace = EvenPace(export_per_minute, clock, sleep)
         self.shared_pace = EvenPace(shared_per_minute, clock, sleep)
+        self.shared_budget = shared_budget
         self.clock = clock
         self.sleep = sleep
         self.requests = 0  # sent, 429s and failures included
@@ -97,6 +113,9 @@ class PacedReader:
         while True:
             paces = (self.export_pace, self.shared_pace) if export else (self.shared_pace,)
             wait_for(self.clock, self.sleep, *paces)
+            if self._take_shared_token():
+                for pace in paces:  # the paces count from when the request is sent
+                    pace.mark(self.clock())
             self.requests += 1
             try:
                 return self.reader.request("GET", path, params=params)
@@ -113,3 +132,15 @@ class PacedReader:
                 wait = min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS**outages)
                 log.info("backtest.zendesk_unavailable path=%s wait=%.0fs", path, wait)
                 self.sleep(wait)
+
+    def _take_shared_token(self) -> bool:
+        """Take a token of the service's bucket, waiting while the workers (or other backtests)
+        have spent it; True when it had to wait."""
+        if self.shared_budget is None:
+            return False
+        waited = False
+        while (wait := self.shared_budget.take()) > 0:
+            log.debug("backtest.shared_budget_spent wait=%.1fs", wait)
+            self.sleep(wait)
+            waited = True
+        return waited

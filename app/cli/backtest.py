@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import redis
 
 from app import defaults
 from app.backtest.charts import MISSING_LIBRARY
@@ -16,10 +17,12 @@ from app.backtest.limits import GaveUp, PacedReader, shared_share_per_minute
 from app.backtest.run import BacktestError, Options, parse_moment, run_backtest
 from app.backtest.summary import summary_lines
 from app.backtest.zendesk_export import ExportError
+from app.infra.queueing import connect
 from app.infra.settings import Settings, SettingsError
 from app.policy import PolicyError, load_policy
 from app.zendesk.client import ZendeskClient
 from app.zendesk.errors import AuthFailed, ZendeskError
+from workers.rate_limit import TokenBucket
 
 HELP = """Replay past tickets through the policy and write a report: what it would have decided
 for each ticket creation and end-user comment (the worker's own rules: never lower, the ticket's
@@ -39,8 +42,11 @@ read, in the --input format). Prints a summary with counts only.
 \b
 Reading the account keeps to Zendesk's limit on its export endpoints (--export-per-minute) and
 uses at most --max-share of ZENDESK_REQUESTS_PER_MINUTE in all, so the live service keeps the
-rest; a 429 waits for its Retry-After. Interrupted (Ctrl-C, an outage), the same command
-continues where it stopped. Tickets handled only by Zendesk's AI agents are not in the exports.
+rest. With REDIS_URL (the service's Redis), each request also takes a token from the budget the
+workers share, so workers and backtest together never exceed ZENDESK_REQUESTS_PER_MINUTE;
+without it the backtest cannot see the workers' requests and only paces itself (it says so).
+A 429 waits for its Retry-After. Interrupted (Ctrl-C, an outage), the same command continues
+where it stopped. Tickets handled only by Zendesk's AI agents are not in the exports.
 
 \b
 Examples:
@@ -153,12 +159,46 @@ def _account_reader(max_share: float, export_per_minute: int) -> Callable[[], Pa
             "ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN); or give --input FILE"
         )
     shared = shared_share_per_minute(settings.zendesk_requests_per_minute, max_share)
+    budget = _shared_budget(settings, shared)
 
     def make() -> PacedReader:
         client = ZendeskClient.from_settings(settings)
-        return PacedReader(client, export_per_minute=min(export_per_minute, shared), shared_per_minute=shared)
+        return PacedReader(
+            client, export_per_minute=min(export_per_minute, shared), shared_per_minute=shared, shared_budget=budget
+        )
 
     return make
+
+
+def _shared_budget(settings: Settings, share: int) -> TokenBucket | None:
+    """The workers' token bucket in the service's Redis, or None without REDIS_URL; says which, once."""
+    total = settings.zendesk_requests_per_minute
+    if not settings.redis_url:
+        click.echo(
+            f"escalator backtest: REDIS_URL is not set, so the backtest cannot draw from the budget the "
+            f"workers share: it keeps to {share} requests a minute of its own, and a running service's "
+            f"requests come on top. Set REDIS_URL to the service's Redis to stay within "
+            f"ZENDESK_REQUESTS_PER_MINUTE ({total}) together.",
+            err=True,
+        )
+        return None
+    connection = connect(settings.redis_url)
+    try:
+        connection.ping()
+    except redis.RedisError as error:
+        raise click.UsageError(
+            f"REDIS_URL is set but Redis does not answer ({type(error).__name__}): the backtest takes its "
+            "requests from the budget the workers share there. Fix REDIS_URL, or unset it here to pace "
+            "the backtest on its own."
+        ) from None
+    click.echo(
+        f"escalator backtest: at most {share} requests a minute, each taken from the budget the workers "
+        f"share in Redis ({settings.describe()['redis']}): together they stay within "
+        f"ZENDESK_REQUESTS_PER_MINUTE ({total}).",
+        err=True,
+    )
+    # Built as the workers build theirs (workers/process.py), so both see one bucket of one size.
+    return TokenBucket(connection, total)
 
 
 def _run(options: Options, reader: Callable[[], PacedReader] | None) -> None:
@@ -175,6 +215,9 @@ def _run(options: Options, reader: Callable[[], PacedReader] | None) -> None:
         sys.exit(2)
     except (GaveUp, ExportError, ZendeskError) as error:
         click.echo(f"escalator backtest: stopped: {error}; {resume}", err=True)
+        sys.exit(1)
+    except redis.RedisError as error:
+        click.echo(f"escalator backtest: stopped: Redis failed ({type(error).__name__}); {resume}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo(f"\nescalator backtest: interrupted; {resume}", err=True)

@@ -44,7 +44,12 @@ def zendesk() -> None:
 )
 @click.option("--fields", "extra", default="", help=f"Also make these ticket fields: {','.join(EXTRA_FIELDS)}.")
 @click.option("--skip", default="", help=f"Leave these out: {','.join(SKIPPABLE)} (e.g. a plan without them).")
-@click.option("--dry-run", is_flag=True, help="Print every request it would send; send none (reads still happen).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read the account (GET requests only) to plan, print every write it would send, and write "
+    "nothing. Without Zendesk credentials: plan against an empty account, sending no request at all.",
+)
 @click.option(
     "--write-env",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -69,7 +74,7 @@ def install(url: str, mode: str, extra: str, skip: str, dry_run: bool, write_env
         write_env=write_env,
     )
     settings, policy = _settings_and_policy()
-    api = _api(settings, required=not dry_run)
+    api = _api(settings, required=not dry_run, read_only=dry_run)
     today = datetime.now(policy.hours.time_zone).date()
     sys.exit(_explained(lambda: run_install(api, policy, options, echo=click.echo, today=today)))
 
@@ -106,13 +111,17 @@ def doctor(url: str | None) -> None:
 @click.option(
     "--keep-fields", is_flag=True, help="Deactivate the ticket fields instead of deleting them (keeps values)."
 )
-@click.option("--dry-run", is_flag=True, help="Print every request it would send; send none.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read the account (GET requests only), print every write it would send; write nothing.",
+)
 def uninstall(yes: bool, keep_fields: bool, dry_run: bool) -> None:
     """Remove what install made: triggers, SLA policies, webhook, fields, schedule."""
     from app.admin.uninstall import run_uninstall
 
     settings, _policy = _settings_and_policy()
-    api = _api(settings, required=True)
+    api = _api(settings, required=True, read_only=dry_run)
     assert api is not None
 
     def confirm(question: str) -> bool:
@@ -149,13 +158,14 @@ def _settings_and_policy() -> tuple[Settings, Policy]:
         sys.exit(2)
 
 
-def _api(settings: Settings, *, required: bool) -> AdminZendesk | None:
+def _api(settings: Settings, *, required: bool, read_only: bool = False) -> AdminZendesk | None:
+    """The admin client; `read_only` for dry runs (anything but a GET is refused unsent)."""
     if settings.dry_run:  # no account configured
         if required:
             click.echo(f"escalator zendesk: {NO_CREDENTIALS}", err=True)
             sys.exit(2)
         return None
-    return AdminZendesk(ZendeskClient.from_settings(settings), echo=click.echo)
+    return AdminZendesk(ZendeskClient.from_settings(settings), echo=click.echo, read_only=read_only)
 
 
 def _explained(command: Callable[[], int]) -> int:

@@ -37,7 +37,7 @@ def test_install_then_install_again(fake, run):
     ("args", "message"),
     [
         (["--url", "http://acme.test"], "--url must be https://<public host>"),
-        (["--url", SERVICE, "--fields", "priority"], "priority; choose from urgency, category"),
+        (["--url", SERVICE, "--fields", "priority"], "priority; choose from urgency, category, deadline"),
         (["--url", SERVICE, "--skip", "webhook"], "webhook; choose from schedule, sla"),
     ],
 )
@@ -48,15 +48,31 @@ def test_bad_options_are_refused_before_any_request(rsps, run, args, message):
     assert len(rsps.calls) == 0
 
 
-def test_install_needs_credentials_unless_it_is_a_dry_run(rsps, run):
-    result = run("install", "--url", SERVICE, env={"ZENDESK_OAUTH_TOKEN": ""})
+@pytest.mark.parametrize(
+    "unset",
+    [{"ZENDESK_OAUTH_TOKEN": ""}, {"ZENDESK_SUBDOMAIN": "", "ZENDESK_OAUTH_TOKEN": ""}],
+    ids=["no token", "no account at all"],
+)
+def test_install_needs_credentials_unless_it_is_a_dry_run(rsps, run, unset):
+    result = run("install", "--url", SERVICE, env=unset)
     assert result.exit_code == 2
     assert "needs a Zendesk account: set ZENDESK_SUBDOMAIN and ZENDESK_OAUTH_TOKEN" in result.output
 
-    dry = run("install", "--url", SERVICE, "--dry-run", env={"ZENDESK_OAUTH_TOKEN": ""})
+    dry = run("install", "--url", SERVICE, "--dry-run", "--fields", "deadline", env=unset)
     assert dry.exit_code == 0, dry.output
+    assert "planning against an empty account; no request is sent" in dry.output
     assert "POST /api/v2/webhooks" in dry.output
+    assert "# deadline_field_id = <id of new ticket_field 'escalator: deadline'>" in dry.output
     assert len(rsps.calls) == 0
+
+
+def test_a_dry_run_with_credentials_only_reads(fake, rsps, run):
+    result = run("install", "--url", SERVICE, "--mode", "trigger", "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert fake.writes == []
+    assert {call.request.method for call in rsps.calls} == {"GET"}
+    assert f"the account was read with {len(rsps.calls)} GET request(s); no write was sent" in result.output
 
 
 def test_refusals_are_explained_not_dumped(fake, run):

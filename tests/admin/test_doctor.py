@@ -35,6 +35,8 @@ ROWS = [
     "webhook events",
     "signing secret",
     "field response_due",
+    "field deadline",
+    "field after_hours",
     "schedule",
     "SLA policies",
     "redis",
@@ -71,11 +73,20 @@ class Setup:
         return next(check for check in self.run(url) if check.name == name)
 
 
+def field_titled(fake, title: str) -> dict:
+    [found] = [f for f in fake.fields.values() if f["title"] == title]
+    return found
+
+
 @pytest.fixture
 def setup(fake, rsps, api, policy, echo, real_redis, redis_test_url) -> Setup:
-    install(api, policy, echo)
+    """A healthy install with every field the worker can write configured: install's response-due
+    and deadline fields, and an after-hours checkbox the admin made."""
+    install(api, policy, echo, extra_fields=("deadline",))
     [hook_id] = fake.webhooks
-    [due] = fake.fields.values()
+    due = field_titled(fake, names.FIELD_RESPONSE_DUE)
+    deadline = field_titled(fake, names.FIELD_DEADLINE)
+    after_hours = fake.add_field(title="After hours", type="checkbox")
     rsps.get(SERVICE + "/healthz", json={"status": "ok"})
     settings = Settings(
         redis_url=redis_test_url,
@@ -87,7 +98,13 @@ def setup(fake, rsps, api, policy, echo, real_redis, redis_test_url) -> Setup:
     queue = make_queue(real_redis, QUEUE)
     Worker([queue], connection=real_redis, name="doctor-test-worker").register_birth()
     RQScheduler([QUEUE], connection=real_redis, name="doctor-test-scheduler").acquire_locks()
-    configured = with_fields(policy, response_due_field_id=due["id"], response_due_field_type="text")
+    configured = with_fields(
+        policy,
+        response_due_field_id=due["id"],
+        response_due_field_type="text",
+        deadline_field_id=deadline["id"],
+        after_hours_field_id=after_hours["id"],
+    )
     return Setup(fake, rsps, api, settings, configured, real_redis, utc_now())
 
 
@@ -157,7 +174,7 @@ def no_secret(setup):
 
 
 def field_deleted(setup):
-    setup.fake.fields.clear()
+    del setup.fake.fields[field_titled(setup.fake, names.FIELD_RESPONSE_DUE)["id"]]
 
 
 def field_not_configured(setup):
@@ -169,8 +186,36 @@ def field_of_other_type(setup):
 
 
 def field_inactive(setup):
-    [due] = setup.fake.fields.values()
-    due["active"] = False
+    field_titled(setup.fake, names.FIELD_RESPONSE_DUE)["active"] = False
+
+
+def deadline_field_deleted(setup):
+    del setup.fake.fields[field_titled(setup.fake, names.FIELD_DEADLINE)["id"]]
+
+
+def deadline_field_not_configured(setup):
+    setup.policy = with_fields(setup.policy, deadline_field_id=0)
+
+
+def deadline_field_inactive(setup):
+    field_titled(setup.fake, names.FIELD_DEADLINE)["active"] = False
+
+
+def deadline_field_not_a_date(setup):
+    theirs = setup.fake.add_field(title="Customer deadline", type="text")
+    setup.policy = with_fields(setup.policy, deadline_field_id=theirs["id"])
+
+
+def after_hours_field_deleted(setup):
+    del setup.fake.fields[field_titled(setup.fake, "After hours")["id"]]
+
+
+def after_hours_field_inactive(setup):
+    field_titled(setup.fake, "After hours")["active"] = False
+
+
+def after_hours_field_not_a_checkbox(setup):
+    field_titled(setup.fake, "After hours")["type"] = "text"
 
 
 def schedule_deleted(setup):
@@ -237,6 +282,23 @@ def no_scheduler(setup):
             'response_due_field_type = "text"',
         ),
         (field_inactive, "field response_due", "is inactive", "activate it"),
+        (deadline_field_deleted, "field deadline", "no such ticket field", "install --fields deadline"),
+        (deadline_field_not_configured, "field deadline", "the worker does not write it", "add deadline_field_id"),
+        (deadline_field_inactive, "field deadline", "is inactive", "activate it"),
+        (
+            deadline_field_not_a_date,
+            "field deadline",
+            "(text), but the worker writes the customer's deadline as YYYY-MM-DD there, which needs a date field",
+            "set deadline_field_id to a date field's id (escalator zendesk install --fields deadline makes one)",
+        ),
+        (after_hours_field_deleted, "field after_hours", "no such ticket field", "after_hours_field_id to a checkbox"),
+        (after_hours_field_inactive, "field after_hours", "is inactive", "activate it"),
+        (
+            after_hours_field_not_a_checkbox,
+            "field after_hours",
+            "(text), but the worker writes true or false there, which needs a checkbox field",
+            "set after_hours_field_id to a checkbox field's id",
+        ),
         (schedule_deleted, "schedule", "create schedule", "install"),
         (schedule_hours_changed, "schedule", "update the schedule's open hours", "install"),
         (sla_deleted, "SLA policies", "create SLA policy 'escalator: urgent'", "install"),

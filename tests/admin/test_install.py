@@ -91,7 +91,7 @@ def test_second_run_with_nothing_changed_sends_no_write(fake, api, policy, echo,
     assert install(api, policy, echo, mode=mode) == 0
 
     assert fake.write_count == first, fake.writes[first:]
-    assert "Nothing to change: the account already matches (no request sent)." in echo
+    assert "Nothing to change: the account already matches (no write sent)." in echo
     assert any(line.startswith("ZENDESK_WEBHOOK_SECRET=") for line in echo)
 
 
@@ -176,16 +176,20 @@ def test_skip_leaves_schedule_and_sla_alone(fake, api, policy, echo):
     assert fake.schedules == {} and fake.sla_policies == {}
 
 
-def test_dry_run_prints_every_request_and_sends_none(fake, api, policy, echo):
+def test_dry_run_reads_the_account_prints_every_write_and_sends_none(fake, rsps, api, policy, echo):
     assert install(api, policy, echo, mode="trigger", dry_run=True) == 0
 
     assert fake.writes == []
+    reads = [call.request.method for call in rsps.calls]
+    assert reads and set(reads) == {"GET"}
+    assert "Dry run: reading the account (GET requests only) to plan; nothing is written." in echo
+    assert echo[-1] == f"Dry run: the account was read with {len(reads)} GET request(s); no write was sent."
     printed = [line for line in echo.text.splitlines() if line.startswith(("POST ", "PUT ", "DELETE "))]
     # 1 field, webhook, 2 triggers, schedule + its week + 2 holidays, 2 SLA policies
     assert len(printed) == 10
     assert "POST /api/v2/webhooks" in echo.text
     assert "<id of new webhook 'escalator: urgency webhook'>" in echo.text
-    assert "Dry run: 10 request(s) would be sent; none is." in echo
+    assert "Dry run: 10 write request(s) would be sent, listed below; none is sent." in echo
 
 
 def test_dry_run_after_a_drift_prints_only_the_update(fake, api, policy, echo):
@@ -201,10 +205,16 @@ def test_dry_run_after_a_drift_prints_only_the_update(fake, api, policy, echo):
     ]
 
 
-def test_dry_run_without_credentials_plans_an_empty_account(policy, echo):
+def test_dry_run_without_credentials_plans_an_empty_account(rsps, policy, echo):
     assert install(None, policy, echo, dry_run=True) == 0
-    assert "No Zendesk credentials configured: planning against an empty account (dry run)." in echo
+
+    assert len(rsps.calls) == 0
+    assert "Dry run without Zendesk credentials: planning against an empty account; no request is sent." in echo
+    # 1 field, webhook, schedule + its week + 2 holidays, 2 SLA policies: all of a fresh install
+    assert "Dry run: 8 write request(s) would be sent, listed below; none is sent." in echo
+    assert "POST /api/v2/webhooks" in echo.text
     assert "<Zendesk's name for America/New_York>" in echo.text
+    assert echo[-1] == "Dry run: no request was sent to Zendesk."
 
 
 def test_switching_mode_recreates_the_webhook(fake, api, policy, echo):
@@ -231,6 +241,31 @@ def test_fields_on_request_and_configured_fields_are_left_alone(fake, api, polic
     category = ours(fake.fields, "title", names.FIELD_CATEGORY)[0]
     assert f"category_field_id = {category['id']}" in echo
     assert not any(line.startswith("urgency_field_id") for line in echo)
+
+
+def test_the_deadline_field_is_made_on_request_as_a_date_field(fake, api, policy, echo):
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 0
+
+    [deadline] = ours(fake.fields, "title", names.FIELD_DEADLINE)
+    assert (deadline["type"], deadline["active"], deadline["required"]) == ("date", True, False)
+    assert f"deadline_field_id = {deadline['id']}" in echo
+    writes = fake.write_count
+
+    echo.clear()
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 0
+    assert fake.write_count == writes  # found by title, nothing drifted
+    assert f"deadline_field_id = {deadline['id']}" in echo
+
+
+def test_a_deadline_field_of_another_type_is_a_problem_not_rewritten(fake, api, policy, echo):
+    theirs = fake.add_field(title=names.FIELD_DEADLINE, type="text")
+
+    assert install(api, policy, echo, extra_fields=("deadline",)) == 1
+
+    assert "is a text field; escalator writes date" in echo.text
+    assert not any(line.startswith("deadline_field_id") for line in echo)
+    assert ours(fake.fields, "title", names.FIELD_DEADLINE) == [theirs]  # none made beside it
+    assert not [w for w in fake.writes if w[1] == f"/api/v2/ticket_fields/{theirs['id']}"]
 
 
 def test_problems_install_cannot_fix_exit_1_and_are_named(fake, api, policy, echo):

@@ -29,7 +29,7 @@ def add_customer_objects(fake) -> None:
 
 def test_uninstall_removes_everything_install_made_and_nothing_else(fake, api, policy, echo):
     add_customer_objects(fake)
-    install(api, policy, echo, mode="trigger", extra_fields=("urgency",))
+    install(api, policy, echo, mode="trigger", extra_fields=("urgency", "deadline"))
 
     status, asked = uninstall(api, echo)
 
@@ -79,12 +79,14 @@ def test_dry_run_lists_the_deletes_and_sends_none(fake, api, policy, echo):
     assert (status, asked) == (0, [])
     assert fake.write_count == before
     assert "DELETE /api/v2/webhooks/" in echo.text
+    assert echo[-1].startswith("Dry run: the account was read with ")
+    assert echo[-1].endswith(" GET request(s); no write was sent.")
 
 
 def test_nothing_left_sends_nothing(fake, api, echo):
     assert uninstall(api, echo) == (0, [])
     assert fake.writes == []
-    assert "Nothing of escalator's is left in this account (no request sent)." in echo
+    assert "Nothing of escalator's is left in this account (no write sent)." in echo
 
 
 def test_something_already_gone_counts_as_removed(fake, api, policy, echo):

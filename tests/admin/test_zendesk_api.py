@@ -5,15 +5,27 @@ from __future__ import annotations
 import pytest
 
 from app.admin.account import whoami
-from app.admin.zendesk_api import AdminError, error_details, explain
+from app.admin.zendesk_api import AdminError, AdminZendesk, error_details, explain
+from app.zendesk.client import ZendeskClient
 from app.zendesk.errors import ZendeskError
 from tests.zendesk.factories import BASE_URL
+
+# A body the Webhooks reference documents: the refusals below are Zendesk's, not the body's.
+WEBHOOK = {
+    "webhook": {
+        "name": "escalator: urgency webhook",
+        "endpoint": "https://acme-escalator.example.com/webhooks/zendesk",
+        "http_method": "POST",
+        "request_format": "json",
+        "status": "active",
+    }
+}
 
 
 def refusal(rsps, api, status, body, path="/api/v2/webhooks") -> ZendeskError:
     rsps.post(BASE_URL + path, status=status, json=body)
     with pytest.raises(ZendeskError) as caught:
-        api.call("POST", path, json={"webhook": {}})
+        api.call("POST", path, json=WEBHOOK)
     return caught.value
 
 
@@ -80,6 +92,19 @@ def test_anonymous_user_and_non_admins_are_refused_before_anything_else(rsps, ap
     rsps.replace("GET", BASE_URL + "/api/v2/users/me", json={"user": {"id": 5, "name": "Al Agent", "role": "agent"}})
     with pytest.raises(AdminError, match=r"act as Al Agent \(role 'agent'\): this token is not an admin's"):
         whoami(api)
+
+
+def test_a_read_only_client_refuses_every_write_unsent(rsps, echo):
+    """The client of a dry run: a bug that tried to write would stop there, not reach Zendesk."""
+    read_only = AdminZendesk(ZendeskClient(BASE_URL, oauth_token="t"), echo=echo, read_only=True)
+    rsps.get(BASE_URL + "/api/v2/webhooks", json={"webhooks": []})
+
+    assert read_only.get("/api/v2/webhooks") == {"webhooks": []}
+    for method in ("POST", "PUT", "DELETE"):
+        with pytest.raises(AdminError, match=f"dry run: {method} /api/v2/webhooks is a write"):
+            read_only.call(method, "/api/v2/webhooks", json=WEBHOOK)
+    assert [call.request.method for call in rsps.calls] == ["GET"]
+    assert read_only.sent == {"GET": 1}
 
 
 def test_a_delete_answers_204_without_a_body(rsps, api):

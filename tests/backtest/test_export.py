@@ -6,6 +6,7 @@ records every wait instead of sleeping.
 
 import itertools
 import json
+import shutil
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -16,6 +17,7 @@ from app.backtest.limits import GaveUp, PacedReader
 from app.backtest.run import Options, run_backtest
 from app.backtest.run_dir import STATE, TICKETS
 from app.cli import main
+from app.redis_keys import ZENDESK_TOKENS
 from app.zendesk.client import ZendeskClient
 from tests.backtest import export_pages as pages
 from tests.backtest.openapi_params import undeclared_query_parameters
@@ -215,6 +217,49 @@ def test_an_interrupted_export_continues_from_its_saved_place_with_no_request_re
     assert outcome.zendesk_requests == 4 + 5 + 4
 
 
+def test_a_run_killed_in_the_tickets_phase_continues_from_the_cursor_it_saved(tmp_path, policy, progress, reader):
+    """Killed (SIGKILL, a lost dyno: no `finally` runs) while page 2 of the tickets export is in
+    flight, a run leaves only what it saved on disk by then. The next run must start from page 1's
+    cursor, and keep page 1's tickets without counting them twice."""
+    run, killed = tmp_path / "run", tmp_path / "killed"
+
+    def killed_here(request):
+        if not killed.exists():
+            shutil.copytree(run, killed)  # the folder as a kill at this moment leaves it
+        return 503, {}, json.dumps({"error": "ServiceUnavailable"})
+
+    with responses.RequestsMock() as api:
+        api.get(ME, json={"user": {"id": pages.ME, "role": "admin"}})
+        api.get(
+            EXPORT_TICKETS,
+            match=[responses.matchers.query_param_matcher({"start_time": SINCE})],
+            json=pages.TICKETS_PAGE_1,
+        )
+        api.add_callback(
+            responses.GET, EXPORT_TICKETS, killed_here, match=[responses.matchers.query_param_matcher({"cursor": "c1"})]
+        )
+        with pytest.raises(GaveUp):
+            run_backtest(options(run, policy), progress, reader)
+
+    state = json.loads((killed / STATE).read_text())
+    assert (state["export"]["phase"], state["export"]["tickets_cursor"]) == ("tickets", "c1")
+
+    with responses.RequestsMock() as api:
+        api.get(
+            EXPORT_TICKETS,
+            match=[responses.matchers.query_param_matcher({"cursor": "c1"})],
+            json=pages.TICKETS_PAGE_1 | pages.TICKETS_PAGE_2,
+        )
+        register_events(api)
+        register_after_events(api)
+        run_backtest(options(killed, policy), progress, reader)
+        resumed = sent(api)
+
+    assert resumed == [("/api/v2/incremental/tickets/cursor", {"cursor": "c1"}), FIRST_RUN[3], *REST]
+    histories = [json.loads(line) for line in (killed / TICKETS).read_text().splitlines()]
+    assert histories == pages.EXPECTED_HISTORIES  # 101 from page 1 kept, once
+
+
 def test_a_finished_run_run_again_asks_zendesk_nothing(tmp_path, policy, progress, reader):
     with responses.RequestsMock() as api:
         register_all(api)
@@ -226,17 +271,22 @@ def test_a_finished_run_run_again_asks_zendesk_nothing(tmp_path, policy, progres
     assert again.findings.groups["both"] == 1
 
 
+ACCOUNT_ENV = {
+    "ZENDESK_BASE_URL": pages.BASE_URL,
+    "ZENDESK_OAUTH_TOKEN": "token",
+    "ZENDESK_REQUESTS_PER_MINUTE": "2500",
+    "REDIS_URL": "",
+}
+WINDOW = ["--since", "2026-10-01T00:00:00Z", "--until", "2026-10-08T00:00:00Z"]
+FAST = ["--max-share", "1", "--export-per-minute", "100"]
+NO_SHARED_BUDGET = "REDIS_URL is not set, so the backtest cannot draw from the budget the workers share"
+
+
 def test_the_command_reads_the_account_from_the_services_settings(tmp_path):
-    env = {
-        "ZENDESK_BASE_URL": pages.BASE_URL,
-        "ZENDESK_OAUTH_TOKEN": "token",
-        "ZENDESK_REQUESTS_PER_MINUTE": "2500",
-    }
-    args = ["backtest", "--since", "2026-10-01T00:00:00Z", "--until", "2026-10-08T00:00:00Z", "--out", str(tmp_path)]
     with responses.RequestsMock() as api:
         register_all(api)
         register_after_events(api)
-        result = CliRunner(env=env).invoke(main, [*args, "--max-share", "1", "--export-per-minute", "100"])
+        result = CliRunner(env=ACCOUNT_ENV).invoke(main, ["backtest", *WINDOW, "--out", str(tmp_path), *FAST])
         authorization = api.calls[1].request.headers["Authorization"]
 
     assert result.exit_code == 0, result.output
@@ -246,6 +296,33 @@ def test_the_command_reads_the_account_from_the_services_settings(tmp_path):
     )
     assert "requests this backtest sent to Zendesk: 8" in result.output
     assert authorization == "Bearer token"
+    assert result.output.count(NO_SHARED_BUDGET) == 1  # said once, not per request
+
+
+@pytest.mark.redis
+def test_with_the_services_redis_every_request_draws_from_the_workers_budget(tmp_path, real_redis, redis_test_url):
+    env = {**ACCOUNT_ENV, "REDIS_URL": redis_test_url}
+    with responses.RequestsMock() as api:
+        register_all(api)
+        register_after_events(api)
+        result = CliRunner(env=env).invoke(main, ["backtest", *WINDOW, "--out", str(tmp_path), *FAST])
+
+    assert result.exit_code == 0, result.output
+    assert "each taken from the budget the workers share in Redis" in result.output
+    assert NO_SHARED_BUDGET not in result.output
+    # The workers' bucket (2500 a minute: a burst of 250), taken from: never full after a take.
+    tokens = real_redis.hget(ZENDESK_TOKENS, "tokens")
+    assert tokens is not None and float(tokens) <= 249
+
+
+def test_with_redis_set_but_not_answering_the_command_stops_before_any_request(tmp_path):
+    env = {**ACCOUNT_ENV, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    with responses.RequestsMock() as api:
+        result = CliRunner(env=env).invoke(main, ["backtest", *WINDOW, "--out", str(tmp_path), *FAST])
+        assert len(api.calls) == 0
+
+    assert result.exit_code == 2
+    assert "REDIS_URL is set but Redis does not answer (ConnectionError)" in result.output
 
 
 def test_the_command_without_zendesk_settings_says_what_to_set(tmp_path):

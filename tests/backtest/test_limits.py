@@ -1,9 +1,13 @@
-"""app.backtest.limits: evenly paced requests, Retry-After honoured, outages end the run."""
+"""app.backtest.limits: evenly paced requests, the service's shared budget, Retry-After honoured,
+outages end the run."""
+
+import time
 
 import pytest
 
 from app.backtest.limits import EvenPace, GaveUp, PacedReader, shared_share_per_minute
 from app.zendesk.errors import RateLimited, ZendeskUnavailable
+from workers.rate_limit import TokenBucket
 
 
 class Clock:
@@ -90,3 +94,51 @@ def test_rate_limits_without_end_give_up_too():
 
     with pytest.raises(GaveUp, match="11 times in a row"):
         reader.get("/x")
+
+
+@pytest.mark.redis
+def test_every_request_takes_a_token_from_the_budget_the_workers_share(real_redis):
+    """30 a minute: a burst of 3 tokens, then one every 2 s. The backtest's two requests leave the
+    workers one token, as they would have left the backtest one."""
+    clock = Clock()
+    reader = PacedReader(
+        Answers(clock, {}, {}),
+        export_per_minute=10,
+        shared_per_minute=20,
+        shared_budget=TokenBucket(real_redis, 30),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+
+    reader.get("/x")
+    reader.get("/x")
+
+    worker = TokenBucket(real_redis, 30)
+    assert worker.take() == 0
+    assert worker.take() > 0
+
+
+@pytest.mark.redis
+def test_the_backtest_waits_while_the_workers_have_spent_the_budget(real_redis):
+    worker = TokenBucket(real_redis, 600)  # ten tokens a second, a burst of 60
+    while worker.take() == 0:
+        pass
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        time.sleep(seconds)
+
+    clock = Clock()  # the local paces never wait here: only the shared budget can
+    answers = Answers(clock, {"ok": True})
+    reader = PacedReader(
+        answers,
+        export_per_minute=10,
+        shared_per_minute=20,
+        shared_budget=TokenBucket(real_redis, 600),
+        clock=clock,
+        sleep=sleep,
+    )
+
+    assert reader.get("/x") == {"ok": True}
+    assert slept and all(0 < s <= 0.1 for s in slept)
