@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from app import defaults
 from app.infra.logs import log_event
@@ -36,11 +36,7 @@ COUNTED_IN_REDIS = ("accepted", "duplicate")
 def _answer(status: int, outcome: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
     if outcome not in COUNTED_IN_REDIS:
         services().outcomes.add(outcome)
-    response = jsonify(payload)
-    response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    return Response(json.dumps(payload, separators=(",", ":")), status, headers, mimetype="application/json")
 
 
 def _refuse(status: int, outcome: str, message: str, **extra: Any) -> Response:
