@@ -166,9 +166,7 @@ class TimedStub(StubZendesk):
             if limited:
                 retry_after = max(1, int(self._window[0] + 60 - arrived) + 1)
                 with self._lock:
-                    self._requests.append(
-                        {"method": method, "path": path, "query": query, "body": body, "status": 429}
-                    )
+                    self._requests.append({"method": method, "path": path, "query": query, "body": body, "status": 429})
                     self.arrivals.append((arrived, method, path, 429))
                 return 429, {"Retry-After": str(retry_after)}, {"error": "TooManyRequests"}
         status, headers, payload = super().handle(method, path, query, body)

@@ -74,10 +74,7 @@ def run(redis_url: str, rounds: int, count: int, connections: int) -> dict:
     table(
         "Intake: one sender (sequential requests), latency",
         ["endpoint", "p50 ms", "p95 ms", "p99 ms"],
-        [
-            (name, *(f"{percentile(lat, q) * 1000:.2f}" for q in (0.5, 0.95, 0.99)))
-            for name, lat in single.items()
-        ],
+        [(name, *(f"{percentile(lat, q) * 1000:.2f}" for q in (0.5, 0.95, 0.99))) for name, lat in single.items()],
     )
     return {"ratio": median(ratios), "single_p99_ms": percentile(single["webhook"], 0.99) * 1000}
 
