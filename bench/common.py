@@ -7,18 +7,20 @@ Every process is started as the Procfile starts it (`web:` and `worker:`), again
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import os
 import platform
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,7 +31,6 @@ from tests.stub_zendesk import StubZendesk  # noqa: E402
 
 SECRET = "bench-signing-secret"
 SAMPLES = REPO / "app" / "samples"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 BIN = Path(sys.executable).parent
 
 
@@ -46,6 +47,44 @@ def machine() -> str:
     return (
         f"{os.cpu_count()} cores ({model or platform.machine()}){memory}, "
         f"Python {platform.python_version()}, {platform.system()}"
+    )
+
+
+@contextlib.contextmanager
+def redis_for_bench(url: str | None) -> Iterator[str]:
+    """`url` when given; else a private redis-server on a free port for the run, so no other
+    client of a shared Redis (a test suite, another benchmark) skews the figures."""
+    if url:
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise SystemExit("no redis-server on PATH: install it, or pass --redis-url of a database the run may empty")
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def add_redis_option(parser) -> None:
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        help="a Redis database the run may empty (default: a private redis-server started for the run)",
     )
 
 

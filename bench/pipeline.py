@@ -27,13 +27,14 @@ from pathlib import Path
 import redis
 
 from bench.common import (
-    DEFAULT_REDIS_URL,
     TimedStub,
+    add_redis_option,
     base_env,
     blast,
     children,
     comment_event,
     percentile,
+    redis_for_bench,
     rss_mib,
     signed_request,
     start_web,
@@ -275,24 +276,24 @@ def priority(redis_url: str, log_dir: Path, backlog: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="a Redis database this run may empty")
+    add_redis_option(parser)
     parser.add_argument("--only", default="latency,drain,calls,memory,priority")
     parser.add_argument("--quick", action="store_true", help="a small run that only checks the benchmarks work")
     args = parser.parse_args()
     only = set(args.only.split(","))
     quick = args.quick
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, redis_for_bench(args.redis_url) as redis_url:
         log_dir = Path(tmp)
         if "latency" in only:
-            latency(args.redis_url, log_dir, 5 if quick else 50, 50, 2 if quick else 20)
+            latency(redis_url, log_dir, 5 if quick else 50, 50, 2 if quick else 20)
         if "drain" in only:
-            drain(args.redis_url, log_dir, 60 if quick else 2000, 600, 700)
+            drain(redis_url, log_dir, 60 if quick else 2000, 600, 700)
         if "calls" in only:
-            calls(args.redis_url, log_dir)
+            calls(redis_url, log_dir)
         if "memory" in only:
-            memory(args.redis_url, log_dir, 2 if quick else 10, 100 if quick else 1000)
+            memory(redis_url, log_dir, 2 if quick else 10, 100 if quick else 1000)
         if "priority" in only:
-            priority(args.redis_url, log_dir, 20 if quick else 300)
+            priority(redis_url, log_dir, 20 if quick else 300)
 
 
 if __name__ == "__main__":

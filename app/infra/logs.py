@@ -43,14 +43,36 @@ _DOTTED_NAME = re.compile(r"([a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+)(?=$|[\s:])")
 _KEY_VALUE = re.compile(r"(?<!\S)([a-z_][a-z0-9_]*)=(\S*)")
 _FIELDS_ATTRIBUTE = "escalator_fields"
 _EVENT_ATTRIBUTE = "escalator_event"
+# Where a request's event waits for gunicorn's access line (gunicorn passes the WSGI environ to it).
+ENVIRON_EVENT = "escalator.event"
+_ACCESS_ATOM = "{" + ENVIRON_EVENT + "}e"  # gunicorn's name for an environ entry among its log atoms
+# Set by `logging_config()`, which only gunicorn uses: its access lines go through our formatter.
+_access_lines_carry_events = False
 
 
-def log_event(logger: logging.Logger, event: str, *, level: int = logging.INFO, **fields: Any) -> None:
+def log_event(
+    logger: logging.Logger, event: str, *, level: int = logging.INFO, stacklevel: int = 2, **fields: Any
+) -> None:
     """Log `event` (a dotted name) with `fields`: keys in JSON, `key=value` words in the message."""
     if not logger.isEnabledFor(level):
         return
     message = event + "".join(f" {key}={value}" for key, value in fields.items())
-    logger.log(level, "%s", message, extra={_EVENT_ATTRIBUTE: event, _FIELDS_ATTRIBUTE: fields}, stacklevel=2)
+    extra = {_EVENT_ATTRIBUTE: event, _FIELDS_ATTRIBUTE: fields}
+    logger.log(level, "%s", message, extra=extra, stacklevel=stacklevel)
+
+
+def log_request_event(
+    environ: dict[str, Any], logger: logging.Logger, event: str, *, level: int = logging.INFO, **fields: Any
+) -> None:
+    """`log_event` for the event a request ends with. Under gunicorn (our logconfig) the fields
+    ride on the request's access line instead, so each webhook is one line with its timing
+    (status, duration_ms) and costs one write, not two."""
+    if _access_lines_carry_events and "gunicorn.socket" in environ:
+        if logger.isEnabledFor(level):
+            level_name = logging.getLevelName(level).lower()
+            environ[ENVIRON_EVENT] = {"event": event, "level": level_name, "logger": logger.name, **fields}
+        return
+    log_event(logger, event, level=level, stacklevel=3, **fields)
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -91,7 +113,8 @@ def event_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any])
 
 
 def gunicorn_access_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """gunicorn's access record (its `args` are the log atoms) as an `http.request` event."""
+    """gunicorn's access record (its `args` are the log atoms) as an `http.request` event, or as
+    the event the request ended with (`log_request_event`), with the request's fields added."""
     atoms = event_dict.pop("positional_args", None)
     if event_dict.get("logger") == "gunicorn.access" and isinstance(atoms, dict):
         event_dict.update(
@@ -102,6 +125,9 @@ def gunicorn_access_fields(_logger: Any, _name: str, event_dict: MutableMapping[
             bytes=atoms.get("B"),
             duration_ms=atoms.get("M"),
         )
+        request_event = atoms.get(_ACCESS_ATOM)
+        if isinstance(request_event, dict):
+            event_dict.update(request_event)
     return event_dict
 
 
@@ -141,6 +167,8 @@ def _level() -> str:
 
 def logging_config(log_format: str = "auto") -> dict[str, Any]:
     """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`."""
+    global _access_lines_carry_events
+    _access_lines_carry_events = True
     return {
         "version": 1,
         "disable_existing_loggers": False,

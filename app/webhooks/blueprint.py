@@ -19,7 +19,7 @@ import redis
 from flask import Blueprint, Response, request
 
 from app import defaults
-from app.infra.logs import log_event
+from app.infra.logs import log_request_event
 from app.web.services import services
 from app.webhooks.events import InvalidEvent, event_type_of, parse_event
 from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
@@ -39,8 +39,12 @@ def _answer(status: int, outcome: str, payload: dict[str, Any], headers: dict[st
     return Response(json.dumps(payload, separators=(",", ":")), status, headers, mimetype="application/json")
 
 
+def _log(event: str, *, level: int = logging.INFO, **fields: Any) -> None:
+    log_request_event(request.environ, log, event, level=level, **fields)
+
+
 def _refuse(status: int, outcome: str, message: str, **extra: Any) -> Response:
-    log_event(log, f"webhook.zendesk.{outcome}", level=logging.WARNING, status=status, reason=message)
+    _log(f"webhook.zendesk.{outcome}", level=logging.WARNING, status=status, reason=message)
     return _answer(status, outcome, {"error": outcome, "message": message, **extra})
 
 
@@ -89,15 +93,14 @@ def receive_zendesk_webhook() -> Response:
 
     event_type = event_type_of(body)
     if event is None:
-        log_event(log, "webhook.zendesk.ignored", event_type=event_type)
+        _log("webhook.zendesk.ignored", event_type=event_type)
         return _answer(202, "ignored", {"ignored": event_type, "reason": "event type not handled"})
 
     lane = running.prescreen.lane(event)
     try:
         enqueued = running.intake.enqueue_once(running.queues[lane], event, settings.event_seen_ttl_seconds)
     except redis.RedisError as error:
-        log_event(
-            log,
+        _log(
             "webhook.zendesk.redis-unavailable",
             level=logging.ERROR,
             event_id=event.event_id,
@@ -113,8 +116,7 @@ def receive_zendesk_webhook() -> Response:
         )
 
     outcome = "duplicate" if enqueued.duplicate else "accepted"
-    log_event(
-        log,
+    _log(
         f"webhook.zendesk.{outcome}",
         event_id=event.event_id,
         event_type=event_type,
