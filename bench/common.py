@@ -74,7 +74,9 @@ def redis_for_bench(url: str | None) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        url = f"redis://127.0.0.1:{port}/0"
+        _private_redis_pids[url] = server.pid
+        yield url
     finally:
         server.terminate()
         server.wait(10)
@@ -316,6 +318,24 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def redis_server_pid(url: str) -> int | None:
+    """The pid of the redis-server a bench started for `url` (None for a Redis it did not start)."""
+    return _private_redis_pids.get(url)
+
+
+_private_redis_pids: dict[str, int] = {}
 
 
 def children(pid: int) -> list[int]:

@@ -26,7 +26,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # a thread each. Measured: with gthread (4 threads) 8 clients sending headers a byte a second
 # stopped every webhook; with gevent, 100 and 300 of them left signed webhooks answered in
 # milliseconds. gevent was also as fast as gthread on the intake benchmark.
-worker_class = "gevent"
+worker_class = "app.web.gunicorn_worker.CorkedGeventWorker"
 
 # The most connections one process holds; when full it stops accepting. Far above any number of
 # slow clients we expect (measured: 50 here with 100 slow clients answered no webhook at all).

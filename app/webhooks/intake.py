@@ -17,12 +17,12 @@ import zlib
 from dataclasses import dataclass, fields
 
 import redis
-from redis.commands.core import Script
 from rq import Queue
 from rq.job import JobStatus
 from rq.utils import now, utcformat
 
 from app import redis_keys
+from app.infra.batching import ScriptBatcher
 from app.infra.queueing import JOB_FUNCTION, job_options
 from app.ticket_event import TicketEvent
 
@@ -105,7 +105,8 @@ class Intake:
 
     def __init__(self, connection: redis.Redis):
         self.connection = connection
-        self._scripts: dict[str, Script] = {}
+        self._scripts: dict[str, tuple[str, str]] = {}  # queue name -> (sha1, Lua source)
+        self._batcher = ScriptBatcher(connection)
 
     def enqueue_once(self, queue: Queue, event: TicketEvent, seen_ttl_seconds: int) -> Enqueued:
         """Enqueue `event` on `queue` unless an earlier delivery of it was enqueued. Raises redis errors."""
@@ -114,11 +115,12 @@ class Intake:
         keys = [seen_key(event), queue.job_class.key_for(event.job_id), queue.key, queue.redis_queues_keys]
         keys.append(redis_keys.METRICS_WEBHOOK_OUTCOMES)
         args: list[bytes | str | int] = [event.job_id, seen_ttl_seconds, utcformat(now()), data, description(event)]
-        created = script(keys=keys, args=args)
+        created = self._batcher.run(*script, keys, args)
         return Enqueued(job_id=event.job_id, duplicate=not created)
 
-    def _script_for(self, queue: Queue, prototype: TicketEvent) -> Script:
+    def _script_for(self, queue: Queue, prototype: TicketEvent) -> tuple[str, str]:
         encode = self.connection.get_encoder().encode  # the bytes redis-py would send for each value
         shared = {encode(k): encode(v) for k, v in job_hash(queue, prototype).items() if k not in VARYING_FIELDS}
-        script = self._scripts[queue.name] = self.connection.register_script(enqueue_script(shared))
+        source = enqueue_script(shared)
+        script = self._scripts[queue.name] = (self.connection.register_script(source).sha, source)
         return script
