@@ -9,6 +9,7 @@ cork is pulled at the end of the request. Linux only; elsewhere this is the plai
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 from gunicorn.workers.ggevent import GeventWorker
@@ -17,7 +18,7 @@ TCP_CORK = getattr(socket, "TCP_CORK", None)
 
 
 class CorkedGeventWorker(GeventWorker):
-    def handle_request(self, listener_name, req, sock, addr):  # type: ignore[no-untyped-def]
+    def handle_request(self, listener_name, req, sock, addr):
         if TCP_CORK is None:
             return super().handle_request(listener_name, req, sock, addr)
         try:
@@ -27,7 +28,5 @@ class CorkedGeventWorker(GeventWorker):
         try:
             return super().handle_request(listener_name, req, sock, addr)
         finally:
-            try:
+            with contextlib.suppress(OSError):  # the client went away
                 sock.setsockopt(socket.IPPROTO_TCP, TCP_CORK, 0)  # pulls the cork: what is buffered goes now
-            except OSError:
-                pass  # the client went away
