@@ -39,7 +39,13 @@ def settings_names() -> set[str]:
 
 
 def test_the_scan_finds_what_settings_read():
-    expected = {"ZENDESK_WEBHOOK_SECRET", "REDIS_URL", "GUNICORN_WORKER_CONNECTIONS", "ESCALATOR_LOG_LEVEL", "SENTRY_DSN"}
+    expected = {
+        "ZENDESK_WEBHOOK_SECRET",
+        "REDIS_URL",
+        "GUNICORN_WORKER_CONNECTIONS",
+        "ESCALATOR_LOG_LEVEL",
+        "SENTRY_DSN",
+    }
     assert expected <= names_read_by_code()
 
 

@@ -1,8 +1,8 @@
 """Error reports to Sentry, when SENTRY_DSN is set, with customer text and secrets scrubbed.
 
-`send_default_pii=False` alone still sends the request body, the local variables of every stack
+The SDK's defaults (no PII) still send the request body, the local variables of every stack
 frame, exception messages (which may quote ticket text) and the webhook's signature header
-(measured: /work/research notes, docs/performance.md). So bodies are never sent, locals are
+(measured with sentry-sdk 2.75; docs/performance.md). So bodies are never sent, locals are
 off, and `scrub` strips what is left before an event leaves the process.
 """
 
@@ -57,7 +57,6 @@ def init_sentry(settings: Settings, component: str) -> bool:
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
         integrations=[FlaskIntegration(), RqIntegration()],
-        send_default_pii=False,
         max_request_body_size="never",
         include_local_variables=False,
         before_send=scrub,

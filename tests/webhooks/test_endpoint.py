@@ -270,3 +270,38 @@ def test_zendesks_own_example_payloads_are_accepted(post_signed, queue, fixture,
     assert response.json["job_id"] == "zendesk-" + body["id"]
     [job] = queue.get_jobs()
     assert job.args[0]["kind"] == kind
+
+
+@pytest.mark.parametrize(
+    "sample, lane",
+    [
+        ("ticket_created__urgent_incident.json", "urgent"),
+        # "Is this urgent?" in the quoted reply: the pre-screen does not strip quotes (the engine does).
+        ("ticket_comment_added__end_user_time_sensitive.json", "urgent"),
+        ("trigger__comment.json", "soon"),
+        ("ticket_status_changed__solved.json", "rest"),
+    ],
+)
+def test_each_event_waits_on_the_queue_its_text_asks_for(app, post_signed, sample, lane):
+    response = post_signed(load_json(SAMPLES / sample))
+    queues = app.extensions["escalator"].queues
+    assert queues[lane].job_ids == [response.json["job_id"]]
+    assert sum(q.count for q in queues.values()) == 1
+
+
+def test_metrics_can_ask_for_a_bearer_token(settings, fake_redis, now):
+    app = create_app(replace(settings, metrics_token="s3cret-token"), redis_connection=fake_redis, clock=lambda: now)
+    client = app.test_client()
+    refused = client.get("/metrics")
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Basic s3cret-token"}).status_code == 401
+    answered = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"})
+    assert answered.status_code == 200 and "escalator_redis_up 1.0" in answered.get_data(as_text=True)
+
+
+def test_refusals_are_counted_in_the_process_and_appear_on_the_next_scrape(client, post_signed, fake_redis):
+    post_signed(CREATED, secret="wrong")
+    assert fake_redis.hget("escalator:metrics:webhook-outcomes", "invalid-signature") is None  # not yet written
+    text = client.get("/metrics").get_data(as_text=True)  # a scrape writes this process's counts first
+    assert 'escalator_webhooks_total{outcome="invalid-signature"} 1.0' in text
