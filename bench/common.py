@@ -105,10 +105,13 @@ def procfile_command(kind: str) -> list[str]:
 
 
 def web_command(app_target: str | None = None) -> list[str]:
-    """The Procfile's web command; with `app_target`, the same settings serving another app."""
+    """The Procfile's web command; with `app_target`, the same settings serving another app.
+    BENCH_GUNICORN_CONFIG names another config file, to compare settings."""
     argv = procfile_command("web")
     if app_target:
         argv[-1] = app_target
+    if os.environ.get("BENCH_GUNICORN_CONFIG"):
+        argv[argv.index("--config") + 1] = os.environ["BENCH_GUNICORN_CONFIG"]
     return argv
 
 

@@ -6,8 +6,8 @@ and makes the decision, so a false alarm costs nothing but a place in the line.
 
 - urgent: the urgent term appears as a whole word (negated or not: the engine decides);
 - soon: "time sensitive" (any joiner the policy allows), a word starting with a near-miss stem
-  ("urgently", "urgency", "sensitivity"), or no text at all: trigger bodies carry only ids, so
-  they may be anything and wait in the middle;
+  ("urgently", "urgency", "sensitivity"), or no text at all: trigger bodies (and messaging events
+  that leave the text out) carry only ids, so they may be anything and wait in the middle;
 - rest: everything else, and status changes (no policy action).
 
 Misspellings the engine finds by edit distance ("urgnet") are not looked for here; they wait in
@@ -55,7 +55,10 @@ class Prescreen:
 
 
 def _new_text(event: TicketEvent) -> str | None:
-    """The text the policy will read, or None when the body carried none (trigger webhooks)."""
+    """The text the policy will read, or None when the body carried none (trigger webhooks, a
+    messaging event without the message's text)."""
+    if event.message is not None:
+        return event.message["body"]
     if event.comment is not None:
         return event.comment["body"] or event.comment["html_body"]
     if event.ticket is not None and event.comment_id is None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from app.policy import load_policy
-from app.ticket_event import COMMENT, CREATED, STATUS_CHANGED, TicketEvent
+from app.ticket_event import COMMENT, CREATED, MESSAGE, STATUS_CHANGED, TicketEvent
 from app.webhooks.prescreen import Prescreen, lane_pattern
 
 POLICY = load_policy()
@@ -78,6 +78,22 @@ def test_bodies_without_text_wait_in_the_middle_and_status_changes_last():
     status = TicketEvent("s", STATUS_CHANGED, "event", 1, "2026-11-30T16:00:00Z")
     assert SCREEN.lane(trigger_comment) == SCREEN.lane(trigger_created) == "soon"
     assert SCREEN.lane(status) == "rest"
+
+
+def test_a_messaging_message_is_read_by_its_text():
+    def message(body):
+        return TicketEvent(
+            "m",
+            MESSAGE,
+            "event",
+            1,
+            "2026-11-30T16:00:00Z",
+            message={"id": "a1", "body": body, "author_type": "end_user"},
+        )
+
+    assert SCREEN.lane(message("URGENT please call")) == "urgent"
+    assert SCREEN.lane(message("hello")) == "rest"
+    assert SCREEN.lane(message(None)) == "soon"  # the worker reads the text
 
 
 def test_the_words_come_from_the_policy():
