@@ -62,6 +62,7 @@ class Service:
         self.log_dir = log_dir
         self.web, self.port = start_web(self.env, log_dir)
         self.worker = start_worker(self.env, log_dir)
+        self.extra_workers: list = []
         # The integration user's id is read once a day; read it now so no measurement pays for it.
         self.redis.set("escalator:zendesk:integration_user_id", INTEGRATION_USER_ID)
 
@@ -80,7 +81,13 @@ class Service:
                 raise TimeoutError(f"{len(self.stub.put_times())} of {count} PUTs:\n{self.worker.output()[-2000:]}")
             time.sleep(0.05)
 
+    def add_worker(self) -> None:
+        """One more `worker:` process (as `heroku ps:scale worker=2` would start)."""
+        self.extra_workers.append(start_worker(self.env, self.log_dir, name=f"worker{len(self.extra_workers) + 2}"))
+
     def stop(self) -> None:
+        for worker in self.extra_workers:
+            worker.stop()
         self.worker.stop()
         self.web.stop()
         self.stub.stop()
@@ -88,6 +95,7 @@ class Service:
 
 
 def latency(redis_url: str, log_dir: Path, idle_events: int, rate: float, seconds: float) -> None:
+    rows = []
     service = Service(redis_url, log_dir, budget=2500)
     try:
         idle = []
@@ -96,37 +104,41 @@ def latency(redis_url: str, log_dir: Path, idle_events: int, rate: float, second
             sent = service.send(comment_event(ticket, ESCALATION))
             service.wait_for_puts(number + 1, 30)
             idle.append(service.stub.put_times(ticket)[0] - sent)
-        # Under load: `rate` events a second for `seconds`, every other one an escalation (one PUT;
-        # the budget allows 2,500 a minute), the rest no-ops (no call), paced by the clock.
-        sent_at: dict[int, float] = {}
-        total = int(rate * seconds)
-        started = time.time()
-        for number in range(total):
-            time.sleep(max(0.0, started + number / rate - time.time()))
-            ticket = 200_000 + number
-            text = ESCALATION if number % 2 == 0 else NOT_URGENT
-            sent_at[ticket] = service.send(comment_event(ticket, text))
-        sent_rate = total / (time.time() - started)
-        escalations = [t for t in sent_at if (t - 200_000) % 2 == 0]
-        service.wait_for_puts(idle_events + len(escalations), 120)
-        loaded = [service.stub.put_times(t)[0] - sent_at[t] for t in escalations]
+        rows.append(("idle (one at a time)", 1, len(idle), *_ms(idle)))
+        for workers in (1, 2):
+            if workers == 2:
+                service.add_worker()
+            sent_rate, loaded = _under_load(service, rate, seconds, first_ticket=200_000 * workers)
+            rows.append((f"{sent_rate:.0f} events/s (half escalations)", workers, len(loaded), *_ms(loaded)))
     finally:
         service.stop()
-    ms = lambda values, q: f"{percentile(values, q) * 1000:.0f}"  # noqa: E731
     table(
         "Webhook to Zendesk PUT (ms): stub Zendesk, budget 2,500/min",
-        ["load", "escalations measured", "p50", "p95", "p99"],
-        [
-            ("idle (one at a time)", len(idle), ms(idle, 0.5), ms(idle, 0.95), ms(idle, 0.99)),
-            (
-                f"{sent_rate:.0f} events/s (half escalations)",
-                len(loaded),
-                ms(loaded, 0.5),
-                ms(loaded, 0.95),
-                ms(loaded, 0.99),
-            ),
-        ],
+        ["load", "worker processes", "escalations measured", "p50", "p95", "p99"],
+        rows,
     )
+
+
+def _under_load(service: Service, rate: float, seconds: float, first_ticket: int) -> tuple[float, list[float]]:
+    """`rate` events a second for `seconds`, every other one an escalation (one PUT; the budget
+    allows 2,500 a minute), the rest no-ops (no call), paced by the clock; the escalations' latencies."""
+    sent_at: dict[int, float] = {}
+    total = int(rate * seconds)
+    puts_before = len(service.stub.put_times())
+    started = time.time()
+    for number in range(total):
+        time.sleep(max(0.0, started + number / rate - time.time()))
+        ticket = first_ticket + number
+        text = ESCALATION if number % 2 == 0 else NOT_URGENT
+        sent_at[ticket] = service.send(comment_event(ticket, text))
+    sent_rate = total / (time.time() - started)
+    escalations = [t for t in sent_at if (t - first_ticket) % 2 == 0]
+    service.wait_for_puts(puts_before + len(escalations), 180)
+    return sent_rate, [service.stub.put_times(t)[0] - sent_at[t] for t in escalations]
+
+
+def _ms(values: list[float]) -> list[str]:
+    return [f"{percentile(values, q) * 1000:.0f}" for q in (0.5, 0.95, 0.99)]
 
 
 def drain(redis_url: str, log_dir: Path, events: int, budget: int, stub_limit: int) -> None:

@@ -15,7 +15,7 @@ import sys
 
 from bench.common import REPO, add_redis_option, machine
 
-BENCHMARKS = ("bench.classify", "bench.intake", "bench.pipeline")
+BENCHMARKS = ("bench.classify", "bench.intake", "bench.slow_clients", "bench.pipeline")
 
 
 def main() -> None:

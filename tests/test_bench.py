@@ -29,6 +29,10 @@ def test_the_intake_benchmark_runs(redis_test_url):
     assert "| median |" in output and "| webhook |" in output
 
 
+def test_the_slow_clients_benchmark_runs(redis_test_url):
+    assert "| 20 | 20 | 5 of 5 |" in _run("bench.slow_clients", "--redis-url", redis_test_url)
+
+
 def test_the_pipeline_benchmarks_run(redis_test_url):
     output = _run("bench.pipeline", "--redis-url", redis_test_url)
     for title in ("Webhook to Zendesk PUT", "Drain of a", "Zendesk calls per event", "Resident memory", "An urgent"):
