@@ -297,15 +297,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, redis_for_bench(args.redis_url) as redis_url:
         log_dir = Path(tmp)
         if "latency" in only:
-            latency(redis_url, log_dir, 5 if quick else 50, 50, 2 if quick else 20)
+            latency(redis_url, log_dir, 3 if quick else 50, 50, 0.5 if quick else 20)
         if "drain" in only:
-            drain(redis_url, log_dir, 60 if quick else 2000, 600, 700)
+            drain(redis_url, log_dir, 30 if quick else 2000, 600, 700)
         if "calls" in only:
             calls(redis_url, log_dir)
         if "memory" in only:
-            memory(redis_url, log_dir, 2 if quick else 10, 100 if quick else 1000)
+            memory(redis_url, log_dir, 2 if quick else 10, 30 if quick else 1000)
         if "priority" in only:
-            priority(redis_url, log_dir, 20 if quick else 300)
+            priority(redis_url, log_dir, 10 if quick else 300)
 
 
 if __name__ == "__main__":
