@@ -19,13 +19,17 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 # Heroku sets WEB_CONCURRENCY from the dyno size. One process per core: the handler is CPU work
 # (HMAC, JSON, building the job) around one Redis round trip, so more processes than cores only
-# add context switches.
+# add context switches (measured: 1, 2 and 3 processes gave the same intake ratio within noise on
+# 2 cores; on a dyno, Redis runs elsewhere and both cores are the web's).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
 # gevent: every connection is a greenlet (about 10 KB), so slow or idle clients cost memory, not
-# a thread each. Measured: with gthread (4 threads) 8 clients sending headers a byte a second
-# stopped every webhook; with gevent, 100 and 300 of them left signed webhooks answered in
-# milliseconds. gevent was also as fast as gthread on the intake benchmark.
+# a thread each. Measured (bench/slow_clients.py): with gthread (2 x 4 threads) 100 clients sending
+# a byte a second answered 0 of 8 signed webhooks; with gevent, 40 of 40 within a millisecond or
+# two. gevent is also cheaper per webhook here (bench/intake.py: 400-530 us of CPU against gthread's
+# 520-580), because the enqueue scripts of concurrent requests share one Redis round trip
+# (app/infra/batching.py). The class is gunicorn's gevent worker sending each response in one TCP
+# segment (app/web/gunicorn_worker.py).
 worker_class = "app.web.gunicorn_worker.CorkedGeventWorker"
 
 # The most connections one process holds; when full it stops accepting. Far above any number of

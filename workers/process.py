@@ -19,7 +19,7 @@ import redis
 from rq.serializers import JSONSerializer
 from rq.worker import HerokuWorker
 
-from app.infra.logs import configure_logging
+from app.infra.logs import configure_logging, log_event
 from app.infra.metrics import record_vendor_call
 from app.infra.queueing import URGENT, QueueNames, connect, make_queue, make_queues
 from app.infra.sentry import init_sentry
@@ -94,7 +94,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
     init_sentry(settings, "worker")
     if not settings.redis_url:
         raise SettingsError([MISSING_REDIS])
-    log.info("worker.started %s", " ".join(f"{k}={v}" for k, v in settings.describe().items()))
+    log_event(log, "worker.started", **settings.describe())
     if settings.dry_run:
         log.warning(
             "worker.dry-run no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "

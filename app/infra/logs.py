@@ -101,7 +101,11 @@ def event_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any])
         message = name  # the message only repeats the fields
     elif record.name.startswith("escalator") and (found := _DOTTED_NAME.match(message)):
         name = found.group(1)
-        fields = {key: value.rstrip(":,;") for key, value in _KEY_VALUE.findall(message[found.end() :])}
+        fields = {
+            # `event=` in a classic line is an event id; the `event` key is the line's name.
+            ("event_id" if key == "event" else key): value.rstrip(":,;")
+            for key, value in _KEY_VALUE.findall(message[found.end() :])
+        }
     else:
         return event_dict
     for key, value in fields.items():

@@ -45,11 +45,11 @@ def test_an_event_is_one_json_object_with_its_fields_as_keys(capture):
 
 def test_a_classic_dotted_line_is_read_back_into_fields(capture):
     logger, read = capture("json")
-    logger.info("worker.ticket.noop ticket=%s urgency=%s: nothing to change", 35436, "none")
+    logger.info("worker.ticket.noop ticket=%s event=%s urgency=%s: nothing to change", 35436, "e-9", "none")
     record = json.loads(read())
     assert record["event"] == "worker.ticket.noop"
-    assert (record["ticket"], record["urgency"]) == ("35436", "none")
-    assert record["message"] == "worker.ticket.noop ticket=35436 urgency=none: nothing to change"
+    assert (record["ticket"], record["event_id"], record["urgency"]) == ("35436", "e-9", "none")
+    assert record["message"] == "worker.ticket.noop ticket=35436 event=e-9 urgency=none: nothing to change"
 
 
 def test_a_line_that_is_not_an_event_keeps_its_message(capture):
