@@ -57,13 +57,11 @@ class WorkerContext:
             )
         # Pages and SLA checks are few and urgent by nature: they go to the first queue workers drain.
         queue = make_queue(connection, QueueNames(settings.queue_name).of(URGENT))
-        paging = Paging(
-            connection,
-            queue,
-            zendesk_url=settings.zendesk_url,
-            pager=make_pager(settings),
-            slack=make_slack(settings),
-        )
+        pager, slack = make_pager(settings), make_slack(settings)
+        for client in (pager, slack):
+            if client is not None and hasattr(client, "observe"):  # the dry-run pager sends nothing
+                client.observe = lambda vendor, outcome: record_vendor_call(connection, vendor, outcome)
+        paging = Paging(connection, queue, zendesk_url=settings.zendesk_url, pager=pager, slack=slack)
         watchdog = SlaWatchdog(queue, settings.sla_watchdog_lead_minutes, CHECK_FUNCTION)
         oncall = OnCall(connection, paging, watchdog, dry_run=settings.dry_run)
         applier = TicketEventApplier(

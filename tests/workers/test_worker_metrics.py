@@ -56,3 +56,18 @@ def test_every_zendesk_response_is_counted_by_status(api, redis_db):
         zendesk.update_ticket(35436, {"ticket": {"priority": "urgent"}})
 
     assert redis_db.hgetall(METRICS_VENDOR_CALLS) == {b"zendesk:200": b"1", b"zendesk:429": b"1"}
+
+
+def test_pagerduty_calls_are_counted_with_zendesks(api, redis_db):
+    settings = Settings(
+        zendesk_base_url=BASE_URL,
+        zendesk_oauth_token="t",
+        pagerduty_routing_key="e93facc04764012d7bfb002500d5d1a6",
+        pagerduty_events_url="https://events.pagerduty.example/v2/enqueue",
+    )
+    pager = process.WorkerContext.build(settings, redis_db).paging.pager
+    api.post("https://events.pagerduty.example/v2/enqueue", status=202, json={"dedup_key": "k"})
+
+    pager.send({"event_action": "trigger", "dedup_key": "k", "payload": {}})
+
+    assert redis_db.hgetall(METRICS_VENDOR_CALLS) == {b"pagerduty:202": b"1"}
