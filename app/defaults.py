@@ -16,6 +16,14 @@ MAX_BODY_BYTES = 256 * 1024  # Zendesk's own limit for trigger webhook payloads
 # down): Zendesk redelivers a 503 only when Retry-After is under 60 s.
 WEBHOOK_RETRY_AFTER_SECONDS = 30
 EVENT_SEEN_TTL_SECONDS = 7 * 24 * 3600
+# Every Redis command of the web process gives up after this long (no retry), so even a hung
+# Redis is answered 503 + Retry-After well inside Zendesk's 10 s webhook timeout.
+WEB_REDIS_TIMEOUT_SECONDS = 1.0
+# A client gets this long to send a request body (gunicorn bounds only the headers, with its
+# keepalive); then 408. Zendesk sends a whole webhook at once.
+BODY_READ_DEADLINE_SECONDS = 5.0
+# Webhook outcomes counted in a web process reach Redis (and /metrics) at most this late.
+METRICS_FLUSH_INTERVAL_SECONDS = 1.0
 
 # --- jobs --------------------------------------------------------------------------------------
 JOB_TIMEOUT_SECONDS = 25  # inside Heroku's 30 s SIGTERM-to-SIGKILL window

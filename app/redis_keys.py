@@ -27,6 +27,8 @@ TICKET_WRITES = PREFIX + "zendesk:ticket-writes:{ticket_id}"
 # Counters read by GET /metrics (app.infra.metrics).
 METRICS_JOB_RESULTS = PREFIX + "metrics:job-results"
 METRICS_WEBHOOK_OUTCOMES = PREFIX + "metrics:webhook-outcomes"
+METRICS_VENDOR_CALLS = PREFIX + "metrics:vendor-calls"  # field "<vendor>:<status>"
+METRICS_WEBHOOK_TO_PUT = PREFIX + "metrics:webhook-to-put-seconds"  # fields "le:<bound>", "sum"
 
 
 def webhook_seen(job_id: str) -> str:

@@ -1,18 +1,40 @@
-"""Gunicorn settings for the web dyno (`web:` in the Procfile). Each setting says why."""
+"""Gunicorn settings for the web dyno (`web:` in the Procfile). Each setting says why.
 
-import os
-import sys
+The numbers were chosen from measurements on a 2-core machine (docs/performance.md: the intake
+ratio against a bare endpoint, and 100 slow clients).
+"""
+
+# These two lines stay first. gunicorn runs this file in the master before it imports the app
+# (preload_app), and ssl/socket must be patched before urllib3, requests, redis or sentry import
+# them: patched later (by the worker, after the fork), HTTPS calls fail with RecursionError.
+from gevent import monkey
+
+monkey.patch_all()
+
+import os  # noqa: E402
+import sys  # noqa: E402
 
 # Heroku routes to $PORT on all interfaces; locally the default matches `escalator serve`.
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
-# Heroku sets WEB_CONCURRENCY from the dyno size; the handler only verifies and enqueues, so two
-# processes keep up with Zendesk's webhook rate on the smallest dyno.
+# Heroku sets WEB_CONCURRENCY from the dyno size. One process per core: the handler is CPU work
+# (HMAC, JSON, building the job) around one Redis round trip, so more processes than cores only
+# add context switches (measured: 1, 2 and 3 processes gave the same intake ratio within noise on
+# 2 cores; on a dyno, Redis runs elsewhere and both cores are the web's).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 
-# gthread: a slow client (or a slow Redis) ties up a thread, not a whole process.
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# gevent: every connection is a greenlet (about 10 KB), so slow or idle clients cost memory, not
+# a thread each. Measured (bench/slow_clients.py): with gthread (2 x 4 threads) 100 clients sending
+# a byte a second answered 0 of 8 signed webhooks; with gevent, 40 of 40 within a millisecond or
+# two. gevent is also cheaper per webhook here (bench/intake.py: 400-530 us of CPU against gthread's
+# 520-580), because the enqueue scripts of concurrent requests share one Redis round trip
+# (app/infra/batching.py). The class is gunicorn's gevent worker sending each response in one TCP
+# segment (app/web/gunicorn_worker.py).
+worker_class = "app.web.gunicorn_worker.CorkedGeventWorker"
+
+# The most connections one process holds; when full it stops accepting. Far above any number of
+# slow clients we expect (measured: 50 here with 100 slow clients answered no webhook at all).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 
 # Zendesk gives up on a webhook after about 10 s; a request that takes this long is stuck.
 timeout = 20
@@ -21,29 +43,36 @@ timeout = 20
 graceful_timeout = 20
 
 # Longer than the Heroku router's 90 s idle keep-alive, so the router, not us, closes idle
-# connections (otherwise a request can race a close and get an H18 error).
+# connections (otherwise a request can race a close and get an H18 error). Under gevent this is
+# also the deadline for a client to send a request's headers; the body has its own deadline
+# (app/web/body_deadline.py).
 keepalive = 95
 
-# Log to stdout/stderr: Heroku (and any 12-factor host) collects the streams.
+# Log to stderr: Heroku (and any 12-factor host) collects the streams. Access lines and gunicorn's
+# own go through escalator's formatter (JSON unless on a terminal; app/infra/logs.py).
 accesslog = "-"
 errorlog = "-"
-# The access log has no query strings or bodies worth hiding; keep it short.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 
 # Build the app once in the master, so a broken app stops the start-up instead of every worker
 # crashing in a loop.
 preload_app = True
 
 
-def _validate_settings() -> None:
+def _validated_log_format() -> str:
     """Fail before anything starts, with one message listing every missing or invalid setting."""
     from app.infra.settings import Settings, SettingsError
 
     try:
-        Settings.from_env(require_redis=True, require_secret=True)
+        return Settings.from_env(require_redis=True, require_secret=True).log_format
     except SettingsError as error:
         print(f"escalator: {error}", file=sys.stderr, flush=True)
         sys.exit(2)
 
 
-_validate_settings()
+def _logging_config() -> dict:
+    from app.infra.logs import logging_config
+
+    return logging_config(_validated_log_format())
+
+
+logconfig_dict = _logging_config()

@@ -73,10 +73,28 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class AllQueues:
+    """The app's three queues (urgent, soon, rest) read as one: the pre-screen spreads jobs over them."""
+
+    def __init__(self, queues):
+        self.queues = list(queues)
+        self.connection = self.queues[0].connection
+
+    @property
+    def count(self) -> int:
+        return sum(q.count for q in self.queues)
+
+    @property
+    def job_ids(self) -> list[str]:
+        return [job_id for q in self.queues for job_id in q.job_ids]
+
+    def get_jobs(self):
+        return [job for q in self.queues for job in q.get_jobs()]
+
+
 @pytest.fixture
 def queue(app):
-    services = app.extensions["escalator"]
-    return services.queue
+    return AllQueues(app.extensions["escalator"].queues.values())
 
 
 @pytest.fixture

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import runpy
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -37,7 +39,14 @@ def settings_names() -> set[str]:
 
 
 def test_the_scan_finds_what_settings_read():
-    assert {"ZENDESK_WEBHOOK_SECRET", "REDIS_URL", "GUNICORN_THREADS", "ESCALATOR_LOG_LEVEL"} <= names_read_by_code()
+    expected = {
+        "ZENDESK_WEBHOOK_SECRET",
+        "REDIS_URL",
+        "GUNICORN_WORKER_CONNECTIONS",
+        "ESCALATOR_LOG_LEVEL",
+        "SENTRY_DSN",
+    }
+    assert expected <= names_read_by_code()
 
 
 def test_app_json_has_every_setting_the_code_reads():
@@ -74,13 +83,17 @@ def test_a_value_in_app_json_is_the_codes_own_default(name, monkeypatch):
     value = ENV[name]["value"]
     if name in settings_names():
         assert Settings.from_env({name: value}) == Settings.from_env({})
-    elif name == "GUNICORN_THREADS":
-        monkeypatch.setenv("REDIS_URL", "redis://unused")
-        monkeypatch.setenv("ZENDESK_WEBHOOK_SECRET", "unused")
-        monkeypatch.delenv(name, raising=False)
-        default = runpy.run_path(str(REPO / "config/gunicorn.conf.py"))["threads"]
-        monkeypatch.setenv(name, value)
-        assert runpy.run_path(str(REPO / "config/gunicorn.conf.py"))["threads"] == default
+    elif name == "GUNICORN_WORKER_CONNECTIONS":
+        # In a child process: gunicorn.conf.py monkey-patches the interpreter for gevent.
+        env = {**os.environ, "REDIS_URL": "redis://unused", "ZENDESK_WEBHOOK_SECRET": "unused"}
+        env.pop(name, None)
+        read = "import runpy; print(runpy.run_path('config/gunicorn.conf.py')['worker_connections'])"
+        default = subprocess.run([sys.executable, "-c", read], cwd=REPO, env=env, capture_output=True, text=True)
+        assert default.returncode == 0, default.stderr
+        configured = subprocess.run(
+            [sys.executable, "-c", read], cwd=REPO, env={**env, name: value}, capture_output=True, text=True
+        )
+        assert configured.stdout == default.stdout
     elif name == "ESCALATOR_LOG_LEVEL":
         monkeypatch.delenv(name, raising=False)
         configure_logging()

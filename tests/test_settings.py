@@ -154,3 +154,21 @@ def test_bad_on_call_settings_are_named_without_their_values():
         assert name in text
     assert "16 characters" in text
     assert "short-secret-key" not in text and "secretpart" not in text
+
+
+def test_observability_settings_are_validated_and_the_secrets_never_shown():
+    settings = Settings.from_env(
+        {
+            "ESCALATOR_METRICS_TOKEN": "metrics-token-value",
+            "SENTRY_DSN": "https://key@o1.ingest.sentry.io/2",
+            "ESCALATOR_LOG_FORMAT": "JSON",
+        }
+    )
+    assert (settings.metrics_token, settings.log_format) == ("metrics-token-value", "json")
+    shown = repr(settings) + str(settings.describe())
+    assert "metrics-token-value" not in shown and "key@" not in shown
+    assert settings.describe()["metrics_token"] is True and settings.describe()["sentry"] is True
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"ESCALATOR_LOG_FORMAT": "xml", "SENTRY_DSN": "key@sentry"})
+    assert len(caught.value.problems) == 2
+    assert "ESCALATOR_LOG_FORMAT" in str(caught.value) and "SENTRY_DSN" in str(caught.value)

@@ -32,16 +32,18 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from rq import Queue, get_current_job
 from rq.exceptions import ShutDownImminentException
+from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from app import defaults
 from app.infra.metrics import record_job_result
 from app.infra.queueing import JOB_FUNCTION, job_options, make_queue
 from app.ticket_event import TicketEvent
+from app.timestamps import parse_time, utc_now
 from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
 from workers import process
 from workers.apply import TicketBusy, TicketEventApplier
@@ -61,7 +63,18 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, d
     if job is None:
         raise RuntimeError("apply_ticket_event runs as an RQ job")
     applier = process.context(job.connection).applier
-    return run(applier, make_queue(job.connection, job.origin), event, attempt, outage_attempt, deadline)
+    queue = make_queue(job.connection, job.origin)
+    accepted_at = webhook_accepted_at(job, TicketEvent.from_job(event).job_id)
+    return run(applier, queue, event, attempt, outage_attempt, deadline, accepted_at=accepted_at)
+
+
+def webhook_accepted_at(job: Job, first_job_id: str) -> datetime | None:
+    """When the web intake accepted the webhook: this job's creation, or for a retry job
+    (`<id>-retryN`), the first job's, while its record lives (RESULT_TTL_SECONDS)."""
+    if job.id == first_job_id:
+        return job.created_at
+    created: bytes | None = job.connection.hget(Job.key_for(first_job_id), "created_at")  # type: ignore[assignment]
+    return parse_time(created.decode()) if created else None
 
 
 def run(
@@ -71,8 +84,11 @@ def run(
     attempt: int = 0,
     outage_attempt: int = 0,
     deadline: float | None = None,
+    *,
+    accepted_at: datetime | None = None,
 ) -> str:
-    """Apply the event, reschedule or fail; count the result for /metrics either way."""
+    """Apply the event, reschedule or fail; count the result for /metrics either way (and, when
+    it wrote to Zendesk, the seconds since its webhook was accepted)."""
     # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
     prefix = "dry_run:" if applier.dry_run else ""
     try:
@@ -80,7 +96,9 @@ def run(
     except Exception:
         record_job_result(queue.connection, prefix + "failed")
         raise
-    record_job_result(queue.connection, prefix + status)
+    wrote = status in ("updated", "replied") and not applier.dry_run and accepted_at is not None
+    latency = (utc_now() - accepted_at).total_seconds() if wrote and accepted_at else None
+    record_job_result(queue.connection, prefix + status, webhook_to_put_seconds=latency)
     return status
 
 

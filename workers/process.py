@@ -19,12 +19,14 @@ import redis
 from rq.serializers import JSONSerializer
 from rq.worker import HerokuWorker
 
-from app.infra.logs import configure_logging
-from app.infra.queueing import connect, make_queue
+from app.infra.logs import configure_logging, log_event
+from app.infra.metrics import record_vendor_call
+from app.infra.queueing import URGENT, QueueNames, connect, make_queue, make_queues
+from app.infra.sentry import init_sentry
 from app.infra.settings import MISSING_REDIS, Settings, SettingsError
 from app.oncall import make_pager, make_slack
 from app.policy import Policy, load_policy
-from app.zendesk import ZendeskApi, make_zendesk
+from app.zendesk import ZendeskApi, ZendeskClient, make_zendesk
 from workers.apply import TicketEventApplier
 from workers.oncall import OnCall
 from workers.paging import Paging
@@ -48,14 +50,18 @@ class WorkerContext:
         policy = load_policy(settings.policy_path)
         bucket = TokenBucket(connection, settings.zendesk_requests_per_minute)
         zendesk = make_zendesk(settings, throttle=bucket.acquire)
-        queue = make_queue(connection, settings.queue_name)
-        paging = Paging(
-            connection,
-            queue,
-            zendesk_url=settings.zendesk_url,
-            pager=make_pager(settings),
-            slack=make_slack(settings),
-        )
+        if isinstance(zendesk, ZendeskClient):
+            # Count every Zendesk response by status for /metrics (a requests hook: the client is unchanged).
+            zendesk.session.hooks["response"].append(
+                lambda response, *args, **kwargs: record_vendor_call(connection, "zendesk", response.status_code)
+            )
+        # Pages and SLA checks are few and urgent by nature: they go to the first queue workers drain.
+        queue = make_queue(connection, QueueNames(settings.queue_name).of(URGENT))
+        pager, slack = make_pager(settings), make_slack(settings)
+        for client in (pager, slack):
+            if client is not None and hasattr(client, "observe"):  # the dry-run pager sends nothing
+                client.observe = lambda vendor, outcome: record_vendor_call(connection, vendor, outcome)
+        paging = Paging(connection, queue, zendesk_url=settings.zendesk_url, pager=pager, slack=slack)
         watchdog = SlaWatchdog(queue, settings.sla_watchdog_lead_minutes, CHECK_FUNCTION)
         oncall = OnCall(connection, paging, watchdog, dry_run=settings.dry_run)
         applier = TicketEventApplier(
@@ -82,10 +88,11 @@ def context(connection: redis.Redis) -> WorkerContext:
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    configure_logging()
+    configure_logging(settings.log_format)
+    init_sentry(settings, "worker")
     if not settings.redis_url:
         raise SettingsError([MISSING_REDIS])
-    log.info("worker.started %s", " ".join(f"{k}={v}" for k, v in settings.describe().items()))
+    log_event(log, "worker.started", **settings.describe())
     if settings.dry_run:
         log.warning(
             "worker.dry-run no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "
@@ -98,7 +105,9 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
         )
     connection = connect(settings.redis_url)
     install(WorkerContext.build(settings, connection))
+    # Strict priority: each dequeue takes from the first non-empty queue (docs/worker.md says what
+    # a multi-queue worker gives up: RQ's intermediate-queue recovery of a crash right after BLPOP).
     worker = HerokuWorker(
-        [make_queue(connection, settings.queue_name)], connection=connection, serializer=JSONSerializer
+        make_queues(connection, settings.queue_name), connection=connection, serializer=JSONSerializer
     )
     return bool(worker.work(with_scheduler=True, burst=burst, logging_level="INFO"))

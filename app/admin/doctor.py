@@ -36,7 +36,7 @@ from app.admin.desired import (
 from app.admin.plan import is_trigger_connected, plan_install
 from app.admin.zendesk_api import AdminError, AdminZendesk, explain
 from app.infra.liveness import failed_count, live_workers, oldest_wait_seconds, persistence, scheduler_holder
-from app.infra.queueing import make_queue
+from app.infra.queueing import make_queues
 from app.infra.settings import Settings
 from app.policy import Policy
 from app.zendesk.errors import ZendeskError
@@ -306,11 +306,11 @@ def _queue_checks(settings: Settings, connect: Callable[[str], redis.Redis], now
     connection = connect(settings.redis_url)
     try:
         connection.ping()
-        queue = make_queue(connection, settings.queue_name)
+        queues = make_queues(connection, settings.queue_name)  # a worker listens on all three
         rows = [Check("redis", OK, settings.describe()["redis"])]
-        rows.append(_workers_check(queue))
-        rows.append(_queue_depth_check(queue, now))
-        rows.append(_failed_check(queue, settings))
+        rows.append(_workers_check(queues[-1]))
+        rows.append(_queue_depth_check(queues, now))
+        rows.append(_failed_check(queues))
         rows.append(_scheduler_check(connection, settings.queue_name))
         rows.append(_persistence_check(connection))
     except redis.RedisError as error:
@@ -331,9 +331,10 @@ def _workers_check(queue: Any) -> Check:
     return Check("workers", OK, f"{len(workers)} alive")
 
 
-def _queue_depth_check(queue: Any, now: datetime) -> Check:
-    waiting = queue.count
-    oldest = oldest_wait_seconds(queue, now)
+def _queue_depth_check(queues: list[Any], now: datetime) -> Check:
+    waiting = sum(queue.count for queue in queues)
+    waits = [wait for queue in queues if (wait := oldest_wait_seconds(queue, now)) is not None]
+    oldest = max(waits) if waits else None
     detail = f"{waiting} waiting" + (f", the oldest for {oldest:.0f} s" if oldest is not None else "")
     if oldest is not None and oldest > defaults.DOCTOR_QUEUE_MAX_WAIT_SECONDS:
         return Check(
@@ -342,10 +343,14 @@ def _queue_depth_check(queue: Any, now: datetime) -> Check:
     return Check("queue", OK, detail)
 
 
-def _failed_check(queue: Any, settings: Settings) -> Check:
-    failed = failed_count(queue)
+def _failed_check(queues: list[Any]) -> Check:
+    failed = sum(failed_count(queue) for queue in queues)
     if failed:
-        fix = f"see why: rq info --url $REDIS_URL -S json; once fixed: rq requeue --url $REDIS_URL --queue {settings.queue_name} -S json --all"
+        names = " ".join(queue.name for queue in queues)
+        fix = (
+            "see why: rq info --url $REDIS_URL -S json; once fixed: "
+            f"for q in {names}; do rq requeue --url $REDIS_URL --queue $q -S json --all; done"
+        )
         return Check("failed jobs", FAIL, f"{failed} in the failed registry", fix)
     return Check("failed jobs", OK, "none")
 

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from app import defaults
 from app.infra.logs import configure_logging
-from app.infra.queueing import connect, embedded_redis, make_queue
+from app.infra.queueing import connect, embedded_redis, make_queues
 from app.infra.settings import LOCAL_DEV_SECRET, Settings
 from app.web.factory import create_app
 from workers import process
@@ -28,7 +28,7 @@ log = logging.getLogger("escalator.serve")
 
 
 def run_embedded(settings: Settings, *, host: str, port: int) -> None:
-    configure_logging()
+    configure_logging(settings.log_format)
     if not settings.accepted_secrets:
         settings = replace(settings, webhook_secrets=(LOCAL_DEV_SECRET,))
         log.warning(
@@ -37,7 +37,7 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
         )
     settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
-    queue = make_queue(connection, settings.queue_name)
+    queues = make_queues(connection, settings.queue_name)  # most urgent first
     app = create_app(settings, redis_connection=connection)
     process.install(process.WorkerContext.build(settings, connection))
 
@@ -52,16 +52,16 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
     )
 
     if not settings.redis_url:
-        threading.Thread(target=_move_scheduled_jobs, args=(queue,), name="scheduler", daemon=True).start()
-    worker = SimpleWorker([queue], connection=connection, serializer=JSONSerializer)
+        threading.Thread(target=_move_scheduled_jobs, args=(queues,), name="scheduler", daemon=True).start()
+    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
     try:
         worker.work(with_scheduler=bool(settings.redis_url), logging_level="INFO")
     finally:
         server.shutdown()
 
 
-def _move_scheduled_jobs(queue: Queue) -> None:
-    scheduler = RQScheduler([queue], connection=queue.connection, serializer=JSONSerializer)
+def _move_scheduled_jobs(queues: list[Queue]) -> None:
+    scheduler = RQScheduler(queues, connection=queues[0].connection, serializer=JSONSerializer)
     while True:
         scheduler.acquire_locks()
         scheduler.enqueue_scheduled_jobs()

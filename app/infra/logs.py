@@ -1,18 +1,202 @@
-"""Logging: one line per event, a dotted name first, key=value after; no secrets, no customer text.
+"""Logging: one line per event, JSON when not on a terminal, readable `key=value` lines on one.
 
-Set ESCALATOR_LOG_LEVEL (default INFO).
+Call sites use the standard library's `logging`. An event is a dotted name plus fields:
+
+    log_event(log, "webhook.zendesk.accepted", event_id=..., ticket=..., job_id=...)
+
+which logs the readable message "webhook.zendesk.accepted event_id=... ticket=..." and hands the
+fields to the formatter, so a JSON line carries them as keys:
+
+    {"event": "webhook.zendesk.accepted", "event_id": "...", "ticket": 7001, "level": "info",
+     "logger": "escalator.webhook", "timestamp": "..."}
+
+Lines still written as `log.info("worker.ticket.noop ticket=%s ...", ...)` get the same treatment:
+the formatter reads the dotted name and the `key=value` words back out of the message, and keeps
+the whole message too (it may say more than its fields). gunicorn's
+and RQ's records go through the same formatter (gunicorn via `logging_config()` in
+config/gunicorn.conf.py), so a dyno's whole output is one format.
+
+Forged lines are impossible in one place: `escape_control_characters` rewrites every control
+character (newline, carriage return, ESC, ...) in every string value as its backslash escape
+before any renderer sees it, console and JSON alike. Never log comment text or secrets; log ids.
+
+ESCALATOR_LOG_FORMAT: auto (default; JSON unless standard error is a terminal), json or console.
+ESCALATOR_LOG_LEVEL: the level of escalator's own loggers (default INFO).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+import structlog
+
+LOG_FORMATS = ("auto", "json", "console")
+
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators some viewers split on.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_DOTTED_NAME = re.compile(r"([a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+)(?=$|[\s:])")
+_KEY_VALUE = re.compile(r"(?<!\S)([a-z_][a-z0-9_]*)=(\S*)")
+_FIELDS_ATTRIBUTE = "escalator_fields"
+_EVENT_ATTRIBUTE = "escalator_event"
+# Where a request's event waits for gunicorn's access line (gunicorn passes the WSGI environ to it).
+ENVIRON_EVENT = "escalator.event"
+_ACCESS_ATOM = "{" + ENVIRON_EVENT + "}e"  # gunicorn's name for an environ entry among its log atoms
+# Set by `logging_config()`, which only gunicorn uses: its access lines go through our formatter.
+_access_lines_carry_events = False
 
 
-def configure_logging() -> None:
-    # A no-op when the host (gunicorn, pytest) has configured the root logger already.
-    logging.basicConfig(format=FORMAT, stream=sys.stderr)
-    logging.getLogger("escalator").setLevel(os.environ.get("ESCALATOR_LOG_LEVEL", "INFO").upper())
+def log_event(
+    logger: logging.Logger, event: str, *, level: int = logging.INFO, stacklevel: int = 2, **fields: Any
+) -> None:
+    """Log `event` (a dotted name) with `fields`: keys in JSON, `key=value` words in the message."""
+    if not logger.isEnabledFor(level):
+        return
+    message = event + "".join(f" {key}={value}" for key, value in fields.items())
+    extra = {_EVENT_ATTRIBUTE: event, _FIELDS_ATTRIBUTE: fields}
+    logger.log(level, "%s", message, extra=extra, stacklevel=stacklevel)
+
+
+def log_request_event(
+    environ: dict[str, Any], logger: logging.Logger, event: str, *, level: int = logging.INFO, **fields: Any
+) -> None:
+    """`log_event` for the event a request ends with. Under gunicorn (our logconfig) the fields
+    ride on the request's access line instead, so each webhook is one line with its timing
+    (status, duration_ms) and costs one write, not two."""
+    if _access_lines_carry_events and "gunicorn.socket" in environ:
+        if logger.isEnabledFor(level):
+            level_name = logging.getLevelName(level).lower()
+            environ[ENVIRON_EVENT] = {"event": event, "level": level_name, "logger": logger.name, **fields}
+        return
+    log_event(logger, event, level=level, stacklevel=3, **fields)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return match.group().encode("unicode_escape").decode("ascii")
+
+
+def escape_control_characters(
+    _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Every string value, the event included, on one line and free of terminal escapes."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            event_dict[key] = _CONTROL.sub(_escape, value)
+    return event_dict
+
+
+def event_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """The dotted event name and its fields as keys, from `log_event` or read back from the message."""
+    record = event_dict.get("_record")
+    message = event_dict.get("event")
+    if record is None or not isinstance(message, str):
+        return event_dict
+    name = getattr(record, _EVENT_ATTRIBUTE, None)
+    if name is not None:
+        fields = getattr(record, _FIELDS_ATTRIBUTE, {})
+        message = name  # the message only repeats the fields
+    elif record.name.startswith("escalator") and (found := _DOTTED_NAME.match(message)):
+        name = found.group(1)
+        fields = {
+            # `event=` in a classic line is an event id; the `event` key is the line's name.
+            ("event_id" if key == "event" else key): value.rstrip(":,;")
+            for key, value in _KEY_VALUE.findall(message[found.end() :])
+        }
+    else:
+        return event_dict
+    for key, value in fields.items():
+        event_dict.setdefault(key, value)
+    if message != name:
+        event_dict["message"] = message
+    event_dict["event"] = name
+    return event_dict
+
+
+def gunicorn_access_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """gunicorn's access record (its `args` are the log atoms) as an `http.request` event, or as
+    the event the request ended with (`log_request_event`), with the request's fields added."""
+    atoms = event_dict.pop("positional_args", None)
+    if event_dict.get("logger") == "gunicorn.access" and isinstance(atoms, dict):
+        event_dict.update(
+            event="http.request",
+            method=atoms.get("m"),
+            path=atoms.get("U"),
+            status=atoms.get("s"),
+            bytes=atoms.get("B"),
+            duration_ms=atoms.get("M"),
+        )
+        request_event = atoms.get(_ACCESS_ATOM)
+        if isinstance(request_event, dict):
+            event_dict.update(request_event)
+    return event_dict
+
+
+def use_json(log_format: str) -> bool:
+    return log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
+
+
+def make_formatter(log_format: str = "auto") -> structlog.stdlib.ProcessorFormatter:
+    """The formatter every handler uses (also named by gunicorn's logconfig_dict)."""
+    json_lines = use_json(log_format)
+    pre_chain: list[Any] = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        gunicorn_access_fields,
+        event_fields,
+    ]
+    renderer: list[Any] = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer(sort_keys=False)]
+        if json_lines
+        else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), repr_native_str=False)]
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=pre_chain,
+        pass_foreign_args=True,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            escape_control_characters,
+            *renderer,
+        ],
+    )
+
+
+def _level() -> str:
+    return os.environ.get("ESCALATOR_LOG_LEVEL", "INFO").upper()
+
+
+def logging_config(log_format: str = "auto") -> dict[str, Any]:
+    """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`."""
+    global _access_lines_carry_events
+    _access_lines_carry_events = True
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"escalator": {"()": make_formatter, "log_format": log_format}},
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "escalator"}
+        },
+        "root": {"level": "INFO", "handlers": ["stderr"]},
+        "loggers": {
+            "escalator": {"level": _level()},
+            # gunicorn gives its loggers their own handlers and stops propagation unless told.
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        },
+    }
+
+
+def configure_logging(log_format: str | None = None) -> None:
+    """Send every record through the escalator formatter, unless the host (gunicorn with our
+    logconfig_dict, pytest) has configured the root logger already."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(make_formatter(log_format or os.environ.get("ESCALATOR_LOG_FORMAT", "auto")))
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+    logging.getLogger("escalator").setLevel(_level())

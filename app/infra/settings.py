@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app import defaults
+from app.infra.logs import LOG_FORMATS
 from app.policy.config import default_policy_path
 
 # The fixed secret Zendesk signs test deliveries with before a webhook exists.
@@ -58,6 +59,10 @@ class Settings:
     pagerduty_events_url: str = defaults.PAGERDUTY_EVENTS_URL
     slack_webhook_url: str | None = field(default=None, repr=False)  # the URL is the secret
     sla_watchdog_lead_minutes: int = defaults.SLA_WATCHDOG_LEAD_MINUTES  # 0: no watchdog
+    # GET /metrics asks for `Authorization: Bearer <token>` when set.
+    metrics_token: str | None = field(default=None, repr=False)
+    sentry_dsn: str | None = field(default=None, repr=False)
+    log_format: str = "auto"  # auto | json | console (app.infra.logs)
 
     @property
     def zendesk_url(self) -> str | None:
@@ -98,6 +103,8 @@ class Settings:
             "paging": urlsplit(self.pagerduty_events_url).netloc if self.paging_enabled else "off",
             "slack": "on" if self.slack_webhook_url else "off",
             "sla_watchdog_lead_minutes": self.sla_watchdog_lead_minutes or "off",
+            "metrics_token": bool(self.metrics_token),
+            "sentry": bool(self.sentry_dsn),
         }
 
     @classmethod
@@ -157,6 +164,13 @@ class Settings:
         slack_url = reader.text("SLACK_WEBHOOK_URL")
         if slack_url and not _is_http_url(slack_url):
             problems.append("SLACK_WEBHOOK_URL must be the webhook's https:// URL (Slack app > Incoming Webhooks)")
+        sentry_dsn = reader.text("SENTRY_DSN")
+        if sentry_dsn and not sentry_dsn.startswith(("https://", "http://")):
+            problems.append("SENTRY_DSN must be the https:// DSN Sentry shows under Client Keys")
+        log_format = (reader.text("ESCALATOR_LOG_FORMAT") or "auto").lower()
+        if log_format not in LOG_FORMATS:
+            problems.append(f"ESCALATOR_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
+            log_format = "auto"
 
         settings = cls(
             redis_url=redis_url,
@@ -187,6 +201,9 @@ class Settings:
             sla_watchdog_lead_minutes=reader.integer(
                 "ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES", defaults.SLA_WATCHDOG_LEAD_MINUTES, 0, 24 * 60
             ),
+            metrics_token=reader.text("ESCALATOR_METRICS_TOKEN"),
+            sentry_dsn=sentry_dsn,
+            log_format=log_format,
         )
         if problems:
             raise SettingsError(problems)

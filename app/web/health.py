@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
+
 import redis
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.infra.metrics import queue_registry
@@ -31,5 +33,20 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    queue = services().queue
-    return Response(generate_latest(queue_registry(queue)), mimetype=CONTENT_TYPE_LATEST)
+    running = services()
+    token = running.settings.metrics_token
+    if token and not _bearer_matches(token):
+        return Response(
+            "metrics need Authorization: Bearer <ESCALATOR_METRICS_TOKEN>\n",
+            status=401,
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            mimetype="text/plain",
+        )
+    running.outcomes.flush()  # this process's own counts are never stale on a scrape
+    registry = queue_registry(list(running.queues.values()))
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _bearer_matches(token: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())

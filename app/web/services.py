@@ -10,15 +10,26 @@ import redis
 from flask import current_app
 from rq import Queue
 
+from app.infra.metrics import OutcomeCounter
 from app.infra.settings import Settings
+from app.webhooks.intake import Intake
+from app.webhooks.prescreen import Prescreen
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     redis: redis.Redis
-    queue: Queue
+    queues: dict[str, Queue]  # lane (urgent, soon, rest) -> queue, in priority order
+    prescreen: Prescreen
+    intake: Intake
+    outcomes: OutcomeCounter
     clock: Callable[[], datetime]
+
+    @property
+    def queue(self) -> Queue:
+        """The last queue (ESCALATOR_QUEUE itself)."""
+        return list(self.queues.values())[-1]
 
 
 def services() -> Services:

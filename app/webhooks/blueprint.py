@@ -2,7 +2,9 @@
 
 The checks run in a fixed order, each exit with one dotted log name:
 size -> signature (timestamp window, HMAC on the raw bytes) -> content type -> JSON ->
-required fields -> event type -> dedupe + enqueue -> 202.
+required fields -> event type -> pre-screen (which queue) -> dedupe + enqueue -> 202.
+An accepted webhook costs one Redis round trip (app.webhooks.intake); the outcome counters of
+every other answer are batched in the process (app.infra.metrics.OutcomeCounter).
 Answers never echo the body back, and never 500 on bad input: Zendesk does not retry 5xx for
 business errors and counts them toward its circuit breaker.
 """
@@ -14,13 +16,12 @@ import logging
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from app import defaults
-from app.infra import metrics
+from app.infra.logs import log_request_event
 from app.web.services import services
 from app.webhooks.events import InvalidEvent, event_type_of, parse_event
-from app.webhooks.intake import enqueue_once
 from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
 
 log = logging.getLogger("escalator.webhook")
@@ -28,18 +29,22 @@ log = logging.getLogger("escalator.webhook")
 bp = Blueprint("webhooks", __name__)
 
 
+# Counted by the enqueue script itself, in the same round trip as the job.
+COUNTED_IN_REDIS = ("accepted", "duplicate")
+
+
 def _answer(status: int, outcome: str, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    if outcome != "redis-unavailable":
-        metrics.record_webhook_outcome(services().redis, outcome)
-    response = jsonify(payload)
-    response.status_code = status
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
+    if outcome not in COUNTED_IN_REDIS:
+        services().outcomes.add(outcome)
+    return Response(json.dumps(payload, separators=(",", ":")), status, headers, mimetype="application/json")
+
+
+def _log(event: str, *, level: int = logging.INFO, **fields: Any) -> None:
+    log_request_event(request.environ, log, event, level=level, **fields)
 
 
 def _refuse(status: int, outcome: str, message: str, **extra: Any) -> Response:
-    log.warning("webhook.zendesk.%s status=%s reason=%s", outcome, status, message)
+    _log(f"webhook.zendesk.{outcome}", level=logging.WARNING, status=status, reason=message)
     return _answer(status, outcome, {"error": outcome, "message": message, **extra})
 
 
@@ -88,13 +93,20 @@ def receive_zendesk_webhook() -> Response:
 
     event_type = event_type_of(body)
     if event is None:
-        log.info("webhook.zendesk.ignored event_type=%s", event_type)
+        _log("webhook.zendesk.ignored", event_type=event_type)
         return _answer(202, "ignored", {"ignored": event_type, "reason": "event type not handled"})
 
+    lane = running.prescreen.lane(event)
     try:
-        enqueued = enqueue_once(running.queue, event, settings.event_seen_ttl_seconds)
+        enqueued = running.intake.enqueue_once(running.queues[lane], event, settings.event_seen_ttl_seconds)
     except redis.RedisError as error:
-        log.error("webhook.zendesk.redis-unavailable event_id=%s error=%s", event.event_id, type(error).__name__)
+        _log(
+            "webhook.zendesk.redis-unavailable",
+            level=logging.ERROR,
+            event_id=event.event_id,
+            ticket=event.ticket_id,
+            error=type(error).__name__,
+        )
         retry_after = str(defaults.WEBHOOK_RETRY_AFTER_SECONDS)
         return _answer(
             503,
@@ -104,7 +116,12 @@ def receive_zendesk_webhook() -> Response:
         )
 
     outcome = "duplicate" if enqueued.duplicate else "accepted"
-    log.info(
-        "webhook.zendesk.%s event_type=%s ticket=%s job_id=%s", outcome, event_type, event.ticket_id, enqueued.job_id
+    _log(
+        f"webhook.zendesk.{outcome}",
+        event_id=event.event_id,
+        event_type=event_type,
+        ticket=event.ticket_id,
+        job_id=enqueued.job_id,
+        queue=lane,
     )
     return _answer(202, outcome, {"status": outcome, "job_id": enqueued.job_id})

@@ -516,20 +516,21 @@ def test_refused_credentials_fail_the_job_visibly(stack):
     answer = stack.deliver(comment(8113, "URGENT: locked out of the dashboard"))
 
     assert stack.job_result(answer["job_id"]) == "failed"
-    failed = FailedJobRegistry(queue=stack.queue)
+    failed = FailedJobRegistry(queue=make_queue(stack.redis, "escalator-urgent"))  # "URGENT: ..." went first
     assert answer["job_id"] in failed.get_job_ids()
     job = Job.fetch(answer["job_id"], connection=stack.redis, serializer=JSONSerializer)
     assert "AuthFailed" in job.latest_result().exc_string
     assert "worker.zendesk.auth_failed" in stack.worker.output()
 
-    # Once the credentials are fixed, an admin requeues it with the command the README gives.
-    requeue = subprocess.run(
-        [str(BIN / "rq"), "requeue", "--url", stack.redis_url, "--queue", "escalator", "-S", "json", "--all"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert requeue.returncode == 0, requeue.stdout + requeue.stderr
+    # Once the credentials are fixed, an admin requeues it with the commands the README gives.
+    for queue in ("escalator-urgent", "escalator-soon", "escalator"):
+        requeue = subprocess.run(
+            [str(BIN / "rq"), "requeue", "--url", stack.redis_url, "--queue", queue, "-S", "json", "--all"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert requeue.returncode == 0, requeue.stdout + requeue.stderr
     assert stack.job_result(answer["job_id"]) == "updated"
     assert [p["status"] for p in stack.puts(8113)] == [401, 200]
 

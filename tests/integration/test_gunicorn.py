@@ -48,7 +48,7 @@ def test_gunicorn_accepts_a_replayed_webhook_and_enqueues_it(gunicorn, real_redi
 
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert " 202 " in replay.stdout
-    assert make_queue(real_redis, "escalator").count == 1
+    assert make_queue(real_redis, "escalator-urgent").count == 1  # "URGENT: API returning 503"
     assert requests.get(base + "/readyz", timeout=5).json()["redis"] == "ok"
 
 
