@@ -71,9 +71,6 @@ PAGERDUTY_DEDUP_KEY_MAX_CHARS = 255  # documented maximum
 PAGERDUTY_SUMMARY_MAX_CHARS = 1024  # documented maximum; longer summaries are cut here, not by PagerDuty
 PAGE_SUBJECT_MAX_CHARS = 200  # the ticket subject's share of the summary: a title, not the ticket
 PAGE_SOURCE_FALLBACK = "escalator"  # payload.source when no Zendesk URL is configured (dry run)
-# payload.severity by category; a category not named here (a policy that pages more) gets the fallback.
-PAGE_SEVERITY = {"incident": "critical", "fraud_attack": "critical", "other": "error"}
-PAGE_SEVERITY_FALLBACK = "error"
 NOTICE_CONNECT_TIMEOUT_SECONDS = 3.05
 NOTICE_READ_TIMEOUT_SECONDS = 5.0  # a page is sent inside a ticket job (25 s); PagerDuty answers fast
 # After a 429 without a usable Retry-After: PagerDuty documents none and advises "a backoff of a
@@ -85,7 +82,6 @@ PAGE_STATE_TTL_SECONDS = 30 * 24 * 3600
 
 # --- SLA watchdog ------------------------------------------------------------------------------
 SLA_WATCHDOG_LEAD_MINUTES = 15  # the check runs this long before the first response is due; 0 = off
-SLA_AT_RISK_TAG = "sla_at_risk"  # added (Tags endpoint) when the check finds no public agent reply
 # How long a ticket's armed-check record outlives its due time (then Redis forgets it by itself).
 SLA_CHECK_RECORD_TTL_SECONDS = 7 * 24 * 3600
 

@@ -98,6 +98,12 @@ def main() -> None:
         "full-width and ligatures": lambda n: body(
             "\uff35\uff32\uff27\uff25\uff2e\uff34 \ufb01x by \uff26riday " * (n // 20)
         ),
+        # The worst cases of the above: no two negated terms with the same words before them (no
+        # answer can be reused), a segment of the offset map for every character, and characters
+        # that compose with each other (the normaliser's general path).
+        "'not urgent <n>', all differ": lambda n: body("".join(f"not urgent {i} " for i in range(n // 17))),
+        "'a' + ligature, alternating": lambda n: body("a\ufb01" * (n // 2)),
+        "Hangul letters that compose": lambda n: body("\u3131\u314f " * (n // 3)),
     }
     sizes = {
         "'urgen ' repeated (plain)": (500_000, 1_000_000),
@@ -110,6 +116,9 @@ def main() -> None:
         "date-like, urgent incident": (500_000, 1_000_000),
         "invisible characters": (500_000, 1_000_000),
         "full-width and ligatures": (500_000, 1_000_000),
+        "'not urgent <n>', all differ": (500_000, 1_000_000),
+        "'a' + ligature, alternating": (500_000, 1_000_000),
+        "Hangul letters that compose": (500_000, 1_000_000),
     }
     print("hostile input (seconds; linear means the larger takes about twice the smaller):")
     for name, make in hostile.items():

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from app.cli.classify import classify_line
+from app.policy import load_policy
 from tests.helpers import REPO
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -22,6 +24,15 @@ def _run(module: str, *args: str) -> str:
 
 def test_the_policy_engine_benchmark_runs():
     assert "engine / floor" in _run("bench.classify")
+
+
+def test_the_decision_corpus_is_input_classify_answers_line_by_line():
+    lines = _run("bench.decision_corpus").removesuffix("\n").split("\n")  # as classify reads it: "\u2028" is text
+    assert len(lines) > 5000
+    policy = load_policy()
+    answers = [classify_line(line, number, policy) for number, line in enumerate(lines, start=1)]
+    assert [a for a in answers if "error" in a] == []
+    assert {a["urgency"] for a in answers} == {"urgent", "time_sensitive", "none"}
 
 
 def test_the_intake_benchmark_runs(redis_test_url):

@@ -51,6 +51,7 @@ from app.oncall.page_events import (
 )
 from app.oncall.pagerduty import Pager
 from app.oncall.slack import SlackWebhook
+from app.policy.config import PageSeverity
 
 log = logging.getLogger("escalator.oncall")
 
@@ -115,7 +116,7 @@ class Paging:
         zendesk_url: str | None,
         pager: Pager | None = None,
         slack: SlackWebhook | None = None,
-        severities: dict[str, str] = defaults.PAGE_SEVERITY,
+        severities: PageSeverity,
     ):
         """`pager` None: paging is not configured. `queue`: where retries and Slack copies go."""
         self.redis = connection

@@ -61,7 +61,14 @@ class WorkerContext:
         for client in (pager, slack):
             if client is not None and hasattr(client, "observe"):  # the dry-run pager sends nothing
                 client.observe = lambda vendor, outcome: record_vendor_call(connection, vendor, outcome)
-        paging = Paging(connection, queue, zendesk_url=settings.zendesk_url, pager=pager, slack=slack)
+        paging = Paging(
+            connection,
+            queue,
+            zendesk_url=settings.zendesk_url,
+            pager=pager,
+            slack=slack,
+            severities=policy.after_hours.page_severity,
+        )
         watchdog = SlaWatchdog(queue, settings.sla_watchdog_lead_minutes, CHECK_FUNCTION)
         oncall = OnCall(connection, paging, watchdog, dry_run=settings.dry_run)
         applier = TicketEventApplier(

@@ -255,7 +255,7 @@ class FirstResponseCheck:
         if (ticket.get("status") or "").lower() in CLOSED_STATUSES:
             self.watchdog.finish(ticket_id)
             return "sla:solved"
-        if defaults.SLA_AT_RISK_TAG in tags:
+        if self.policy.tags.sla_at_risk in tags:
             self.watchdog.finish(ticket_id)
             return "sla:already_at_risk"
         if self._agent_replied(ticket_id, armed.since):
@@ -327,17 +327,17 @@ class FirstResponseCheck:
             if not self.zendesk.dry_run:
                 writes.take(ticket_id)
             try:
-                self.zendesk.add_tags(ticket_id, [defaults.SLA_AT_RISK_TAG], updated_at)
+                self.zendesk.add_tags(ticket_id, [self.policy.tags.sla_at_risk], updated_at)
                 return
             except Conflict:
                 log.info("watchdog.tag_conflict ticket=%s: re-reading", ticket_id)
                 ticket = self.zendesk.get_ticket(ticket_id)
-                if defaults.SLA_AT_RISK_TAG in (ticket.get("tags") or ()):
+                if self.policy.tags.sla_at_risk in (ticket.get("tags") or ()):
                     return
                 updated_at = ticket.get("updated_at")
         if not self.zendesk.dry_run:
             writes.take(ticket_id)
-        self.zendesk.add_tags(ticket_id, [defaults.SLA_AT_RISK_TAG], updated_at)
+        self.zendesk.add_tags(ticket_id, [self.policy.tags.sla_at_risk], updated_at)
 
     def _integration_user_id(self) -> int | None:
         cached: bytes | None = self.redis.get(redis_keys.INTEGRATION_USER_ID)  # type: ignore[assignment]

@@ -23,12 +23,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app import defaults
+from app.policy.config import PAGE_SEVERITIES, PageSeverity
 from app.timestamps import format_utc
 
 TRIGGER = "trigger"
 ACKNOWLEDGE = "acknowledge"
 RESOLVE = "resolve"
-SEVERITIES = ("critical", "error", "warning", "info")
 
 CLIENT_NAME = "escalator"
 ELLIPSIS = "\u2026"
@@ -71,10 +71,11 @@ def agent_ticket_url(zendesk_url: str | None, ticket_id: int) -> str | None:
     return f"{zendesk_url.rstrip('/')}/agent/tickets/{ticket_id}"
 
 
-def severity_for(category: str, severities: Mapping[str, str] = defaults.PAGE_SEVERITY) -> str:
-    severity = severities.get(category, defaults.PAGE_SEVERITY_FALLBACK)
-    if severity not in SEVERITIES:
-        raise ValueError(f"severity {severity!r} for {category!r} is not one of {', '.join(SEVERITIES)}")
+def severity_for(category: str, severities: PageSeverity) -> str:
+    """The policy's severity for the category ([after_hours.page_severity])."""
+    severity = severities.of(category)
+    if severity not in PAGE_SEVERITIES:
+        raise ValueError(f"severity {severity!r} for {category!r} is not one of {', '.join(PAGE_SEVERITIES)}")
     return severity
 
 
@@ -86,11 +87,7 @@ def summary(details: PageDetails) -> str:
     return cut(text, defaults.PAGERDUTY_SUMMARY_MAX_CHARS)
 
 
-def trigger_event(
-    details: PageDetails,
-    zendesk_url: str | None,
-    severities: Mapping[str, str] = defaults.PAGE_SEVERITY,
-) -> dict[str, Any]:
+def trigger_event(details: PageDetails, zendesk_url: str | None, severities: PageSeverity) -> dict[str, Any]:
     """The trigger body (without `routing_key`) for `details`' ticket."""
     payload: dict[str, Any] = {
         "summary": summary(details),

@@ -41,8 +41,12 @@ class CategoryMatch:
 class _Keywords:
     category_of: dict[str, str]  # keyword (normalised) -> category
     words_of: dict[str, frozenset[str]]  # keyword -> the words it needs, for the quick check
+    needing: dict[str, tuple[str, ...]]  # word -> the keywords that need it
     # keyword -> (phrase pattern, the words the phrase needs) for its other senses
     exclusions: dict[str, tuple[tuple[re.Pattern[str], frozenset[str]], ...]]
+    # the keys of `needing` and `exclusions`: a frozenset intersects another fastest
+    needed_words: frozenset[str]
+    excluded_keywords: frozenset[str]
 
 
 def normalise(found: str) -> str:
@@ -64,13 +68,17 @@ def _keywords(policy: Policy) -> _Keywords:
         for keyword in policy.categories.keywords[name]:
             category_of.setdefault(normalise(keyword), name)
     words_of = {k: frozenset(k.replace("'", " ").split()) for k in category_of}
+    needing: dict[str, tuple[str, ...]] = {}
+    for keyword, needed in words_of.items():
+        for word in needed:
+            needing[word] = (*needing.get(word, ()), keyword)
     exclusions = {
         normalise(keyword): tuple(
             (re.compile(r"(?<![^\W_])" + keyword_pattern(phrase)), word_set(phrase)) for phrase in phrases
         )
         for keyword, phrases in policy.categories.not_in_phrases.items()
     }
-    return _Keywords(category_of, words_of, exclusions)
+    return _Keywords(category_of, words_of, needing, exclusions, frozenset(needing), frozenset(exclusions))
 
 
 @lru_cache(maxsize=256)
@@ -91,10 +99,15 @@ def _starts_keyword(lowered: str, start: int, keyword: str) -> bool:
 def categorize(fields: list[ReadField], policy: Policy) -> CategoryMatch:
     """The category of `fields` (in reading order) and the words that decided it."""
     keywords = _keywords(policy)
-    first_seen: dict[str, Evidence] = {}  # keyword -> its first occurrence
+    first_seen: dict[str, tuple[ReadField, int, int]] = {}  # keyword -> its first occurrence
     for field_text in fields:
         lowered, words = field_text.lowered, field_text.words
-        present = frozenset(k for k, needed in keywords.words_of.items() if needed <= words)
+        present = frozenset(
+            keyword
+            for word in words & keywords.needed_words
+            for keyword in keywords.needing[word]
+            if keywords.words_of[keyword] <= words
+        )
         if not present:
             continue
         excluded = _excluded_spans(field_text, present, keywords)
@@ -108,9 +121,7 @@ def categorize(fields: list[ReadField], policy: Policy) -> CategoryMatch:
                 lowered, match.start(), match.end(), policy.categories.status_codes
             ):
                 continue  # "re-run the 500 applications"
-            first_seen[keyword] = field_text.evidence(
-                "category", keywords.category_of[keyword], match.start(), match.end()
-            )
+            first_seen[keyword] = (field_text, match.start(), match.end())
     if not first_seen:
         return CategoryMatch(None, ())
     order = policy.categories.order
@@ -120,8 +131,13 @@ def categorize(fields: list[ReadField], policy: Policy) -> CategoryMatch:
 
     deciding = max(first_seen, key=specificity)
     winner = keywords.category_of[deciding]
-    others = [e for k, e in first_seen.items() if e.label == winner and k != deciding]
-    return CategoryMatch(winner, (first_seen[deciding], *others[: EVIDENCE_PER_CATEGORY - 1]))
+    others = [k for k in first_seen if keywords.category_of[k] == winner and k != deciding]
+    shown = [deciding, *others[: EVIDENCE_PER_CATEGORY - 1]]
+    return CategoryMatch(winner, tuple(_evidence(winner, *first_seen[k]) for k in shown))
+
+
+def _evidence(category: str, field_text: ReadField, start: int, end: int) -> Evidence:
+    return field_text.evidence("category", category, start, end)
 
 
 def _excluded_spans(
@@ -129,7 +145,7 @@ def _excluded_spans(
 ) -> dict[str, list[tuple[int, int]]]:
     """keyword -> the spans of its other-sense phrases in this field (only phrases whose words are all here)."""
     spans: dict[str, list[tuple[int, int]]] = {}
-    for keyword in present & keywords.exclusions.keys():
+    for keyword in present & keywords.excluded_keywords:
         for pattern, needed in keywords.exclusions[keyword]:
             if needed <= field_text.words:
                 spans.setdefault(keyword, []).extend(m.span() for m in pattern.finditer(field_text.lowered))

@@ -25,6 +25,8 @@ REPORT_ITEMS = {
     "fraud_attack": ("start_time", "example_applications"),
     "incident": ("start_time", "steps_to_reproduce"),
 }
+# PagerDuty Events API v2 `payload.severity` (docs/oncall.md): what a page's severity may be.
+PAGE_SEVERITIES = ("critical", "error", "warning", "info")
 
 
 class PolicyError(ValueError):
@@ -113,6 +115,7 @@ class Tags:
     info_missing: str
     missing_item_prefix: str
     info_requested: str
+    sla_at_risk: str  # the SLA watchdog's: no public agent reply shortly before the response is due
 
     def category(self, name: str) -> str:
         return self.category_prefix + name
@@ -134,8 +137,20 @@ class PublicReply:
 
 
 @dataclass(frozen=True)
+class PageSeverity:
+    """The PagerDuty severity of an on-call page, by the ticket's category."""
+
+    by_category: dict[str, str]
+    fallback: str  # for a paged category `by_category` does not name
+
+    def of(self, category: str) -> str:
+        return self.by_category.get(category, self.fallback)
+
+
+@dataclass(frozen=True)
 class AfterHours:
     page_categories: frozenset[str]
+    page_severity: PageSeverity
     public_reply: PublicReply
 
 
@@ -274,7 +289,7 @@ def policy_from_dict(raw: dict[str, Any], source: str = "") -> Policy:
         hours=_hours(reader.section("hours")),
         targets=_targets(reader.section("targets")),
         tags=_tags(reader.section("tags")),
-        after_hours=_after_hours(reader.section("after_hours")),
+        after_hours=_after_hours(reader.section("after_hours"), categories.names),
         quotes=_quotes(reader.section("quotes")),
         zendesk=_zendesk(reader.section("zendesk"), categories.names),
         intake=_intake(reader.section("intake")),
@@ -490,16 +505,36 @@ def _tags(r: _Reader) -> Tags:
         "info_missing",
         "missing_item_prefix",
         "info_requested",
+        "sla_at_risk",
     )
     return Tags(**{name: r.string(name) for name in names})
 
 
-def _after_hours(r: _Reader) -> AfterHours:
+def _after_hours(r: _Reader, category_names: tuple[str, ...]) -> AfterHours:
     reply = r.section("public_reply")
     return AfterHours(
         page_categories=frozenset(r.strings("page_categories", allow_empty_list=True)),
+        page_severity=PageSeverity(
+            by_category=_page_severities(r, category_names),
+            fallback=_page_severity(r, "page_severity_fallback"),
+        ),
         public_reply=PublicReply(enabled=reply.boolean("enabled"), text=reply.template("text", TEXT_PLACEHOLDERS)),
     )
+
+
+def _page_severities(r: _Reader, category_names: tuple[str, ...]) -> dict[str, str]:
+    table = r.section("page_severity")
+    for name in table.table:
+        if name not in category_names:
+            raise table.fail(name, f"is not a category; known: {', '.join(category_names)}")
+    return {name: _page_severity(table, name) for name in table.table}
+
+
+def _page_severity(r: _Reader, key: str) -> str:
+    value = r.string(key)
+    if value not in PAGE_SEVERITIES:
+        raise r.fail(key, f"must be one of {', '.join(PAGE_SEVERITIES)}, got {value!r}")
+    return value
 
 
 # What a configured text may say in braces; the engine fills them from [hours] (POLICY.md 7).

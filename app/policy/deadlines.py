@@ -242,7 +242,7 @@ def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> Found
     """The deadline the fields name, read against `today` (the event's date in the policy's zone)."""
     patterns = _patterns(policy)
     limit = policy.intake.deadline.max_candidates
-    best: FoundDeadline | None = None
+    best: tuple[bool, date, ReadField, re.Match[str]] | None = None
     for field_text in fields:
         matches = _candidates(field_text, patterns, limit)
         spans = [match.span() for match, _ in matches]
@@ -253,9 +253,12 @@ def find_deadline(fields: list[ReadField], today: date, policy: Policy) -> Found
             day = _resolve(match, today, policy)
             if day is None or day < today:
                 continue  # a past date or weekday is not a deadline
-            if best is None or (strong, -day.toordinal()) > (best.strong, -best.day.toordinal()):
-                best = FoundDeadline(day, field_text.evidence("deadline", "deadline", *match.span()), strong)
-    return best
+            if best is None or (strong, -day.toordinal()) > (best[0], -best[1].toordinal()):
+                best = (strong, day, field_text, match)
+    if best is None:
+        return None
+    strong, day, field_text, match = best
+    return FoundDeadline(day, field_text.evidence("deadline", "deadline", *match.span()), strong)
 
 
 def _strength(match: re.Match[str], cued: bool, patterns: _Patterns) -> bool | None:

@@ -15,7 +15,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from app.policy.config import Policy
+from app.policy.config import Negation, Policy
 from app.policy.fields import ReadField
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT, Evidence
 
@@ -24,6 +24,8 @@ NOT_BEFORE_WORD = r"(?![^\W_])"
 _WORDS = re.compile(r"[^\W_]+")
 # A blank line (POLICY.md section 7: "time" and "sensitive" a paragraph apart are no term).
 BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+# A space followed by something else: where `_scope_items` may start reading.
+_WORD_START = re.compile(r"\s(?=\S)")
 
 
 @dataclass
@@ -42,14 +44,20 @@ class _Patterns:
     time_pair: re.Pattern[str]
     prefix_before: re.Pattern[str]
     scope_item: re.Pattern[str]
+    # The look-back's items can be read from the nearest such place (see `_scope_items`); None when
+    # a configured clause break is a space, which an item could then span.
+    word_start: re.Pattern[str] | None
+    hints: tuple[str, ...]  # a negation needs one of these in the look-back
+    phrases_ending: dict[str, tuple[tuple[str, ...], ...]]  # last word -> the negating phrases it ends
+    items_needed: int  # items before a term that decide its negation: the window, and a phrase's head
 
 
 # Sentence ends; the configured clause breaks are added to these.
 SENTENCE_ENDS = ".!?\u2026"
 
 
-# The term pattern starts with its fixed letters (no leading lookbehind) so the regex engine can
-# skip ahead to candidates quickly; its left word boundary is checked in code (`_starts_word`).
+# The term pattern starts with its fixed letters (no leading lookbehind), so it is tried only where
+# they stand (`_term_matches`); its left word boundary is checked in code (`_starts_word`).
 @lru_cache(maxsize=16)
 def _patterns(policy: Policy) -> _Patterns:
     terms, negation = policy.terms, policy.negation
@@ -68,6 +76,10 @@ def _patterns(policy: Policy) -> _Patterns:
         rf"(?<![^\W_]){re.escape(terms.time_word)}"
         rf"(?=(?P<joiner>[\s_/{dashes}]{{0,3}})(?P<word>[^\W\d_]+))"
     )
+    phrases_ending: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for phrase in negation.phrases:
+        if phrase:
+            phrases_ending[phrase[-1]] = (*phrases_ending.get(phrase[-1], ()), phrase)
     return _Patterns(
         term=re.compile(term),
         time_pair=re.compile(time_pair),
@@ -75,8 +87,20 @@ def _patterns(policy: Policy) -> _Patterns:
         prefix_before=re.compile(rf"(?<![^\W_])(?:{prefixes})[\s{dashes}]*\Z"),
         # What negation reads before a term: a word (an inner apostrophe keeps it whole: "isn't"),
         # a sentence end or clause break ending a word (not "v2.0" or "3,000"), or a blank line.
+        # Its one group is the word (empty for the others), so `findall` lists the items.
         scope_item=re.compile(rf"(?P<word>[^\W_]+(?:['\u2019][^\W_]+)*)|[{breaks}]+(?![^\W_])|\n[^\S\n]*\n"),
+        word_start=None if any(c.isspace() for c in SENTENCE_ENDS + negation.clause_breaks) else _WORD_START,
+        hints=_negation_hints(negation),
+        phrases_ending=phrases_ending,
+        items_needed=negation.window + max([1, *(len(phrase) for phrase in negation.phrases)]) - 1,
     )
+
+
+def _negation_hints(negation: Negation) -> tuple[str, ...]:
+    """What a look-back must hold for a negation: the negators, shortest first and without
+    those that hold a shorter one ("no" is in "not" and "nothing"), so the check is short."""
+    hints = {*negation.words, *negation.contraction_suffixes, *(" ".join(p) for p in negation.phrases)}
+    return tuple(sorted((h for h in hints if not any(o != h and o in h for o in hints)), key=lambda h: (len(h), h)))
 
 
 def scan_terms(field_text: ReadField, policy: Policy) -> TermScan:
@@ -84,14 +108,15 @@ def scan_terms(field_text: ReadField, policy: Policy) -> TermScan:
     lowered = field_text.lowered
     scan = TermScan()
     report = policy.near_miss.max_reported
-    for match in _patterns(policy).term.finditer(lowered):
+    negation = NegationReader(lowered, policy)
+    for match in _term_matches(lowered, policy):
         start = match.start()
         attached = _attached_prefix(lowered, start, policy)
         if attached is None:
             continue  # inside a longer word: "insurgent"
         if match.group("time_sensitive") and BLANK_LINE.search(match.group()):
             continue  # a paragraph apart: not a term, and not a near miss either
-        negator = attached or negated_by(lowered, start, policy)
+        negator = attached or negation.negator(start)
         level = URGENT if match.group("urgent") else TIME_SENSITIVE
         if negator:
             if len(scan.negated) < report:
@@ -104,8 +129,30 @@ def scan_terms(field_text: ReadField, policy: Policy) -> TermScan:
         if scan.level == URGENT and len(scan.terms) >= report:
             break
     if scan.level == NONE:
-        scan.near_misses = find_near_misses(field_text, policy, scan.negated)
+        scan.near_misses = find_near_misses(field_text, policy, scan.negated, negation)
     return scan
+
+
+def _term_matches(lowered: str, policy: Policy) -> Iterator[re.Match[str]]:
+    """The term pattern's matches, the same as its `finditer` gives, tried only where a term's
+    first word stands: every match starts with one, and `str.find` passes over a 2 KB comment
+    with neither in a tenth of the time the regex engine takes to scan it. "time" is looked for
+    only when "sensitive" is in the text. Each word's next place is looked for again only once
+    the scan has passed it, so the whole is linear."""
+    terms = policy.terms
+    pattern = _patterns(policy).term
+    urgent_at = lowered.find(terms.urgent)
+    time_at = lowered.find(terms.time_word) if terms.sensitive_word in lowered else -1
+    while urgent_at >= 0 or time_at >= 0:
+        candidate = urgent_at if time_at < 0 or 0 <= urgent_at < time_at else time_at
+        match = pattern.match(lowered, candidate)
+        position = match.end() if match else candidate + 1
+        if match:
+            yield match
+        if 0 <= urgent_at < position:
+            urgent_at = lowered.find(terms.urgent, position)
+        if 0 <= time_at < position:
+            time_at = lowered.find(terms.time_word, position)
 
 
 def _starts_word(lowered: str, start: int) -> bool:
@@ -122,10 +169,29 @@ def _attached_prefix(lowered: str, start: int, policy: Policy) -> str | None:
     return None
 
 
-@lru_cache(maxsize=16)
-def _negation_hints(policy: Policy) -> tuple[str, ...]:
-    phrases = tuple(" ".join(phrase) for phrase in policy.negation.phrases)
-    return tuple(policy.negation.words) + policy.negation.contraction_suffixes + phrases
+class NegationReader:
+    """`negated_by` for the terms of one text, each distinct look-back read once.
+
+    Everything `negated_by` reads lies within `reach` characters before the term (the look-back
+    and the character before it), so those characters decide the answer; a long text often
+    repeats them ("not urgent not urgent ..."), and the answer for each is kept (up to a bound),
+    so such a text costs a dictionary look-up per term. Detection still looks at every term.
+    """
+
+    def __init__(self, lowered: str, policy: Policy) -> None:
+        self.lowered = lowered
+        self.policy = policy
+        self.reach = max(LOOKBACK_CHARS_PER_WORD * (policy.negation.window + 1), PREFIX_LOOKBACK_CHARS) + 1
+        self.known: dict[str, str | None] = {}
+
+    def negator(self, start: int) -> str | None:
+        read = self.lowered[max(0, start - self.reach) : start]
+        if read in self.known:
+            return self.known[read]
+        found = negated_by(self.lowered, start, self.policy)
+        if len(self.known) < MAX_KEPT_LOOKBACKS:
+            self.known[read] = found
+        return found
 
 
 def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
@@ -136,26 +202,56 @@ def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
     urgent" escalates. Words are letters and digits ("not-so-urgent" has "not" and "so"); an
     apostrophe inside a word keeps it whole ("isn't", "it's"), and "nothing's" reads as "nothing".
     """
-    negation = policy.negation
     patterns = _patterns(policy)
     prefix = patterns.prefix_before.search(lowered, max(0, start - PREFIX_LOOKBACK_CHARS), start)
     if prefix:
         return _prefix_word(prefix.group())
-    lookback = max(0, start - LOOKBACK_CHARS_PER_WORD * (negation.window + 1))
+    lookback = max(0, start - LOOKBACK_CHARS_PER_WORD * (policy.negation.window + 1))
     before = lowered[lookback:start]
-    if not any(hint in before for hint in _negation_hints(policy)):
+    if not any(hint in before for hint in patterns.hints):
         return None  # fast path: no negating word can be in there
-    items = list(patterns.scope_item.finditer(before))
-    if items and lookback > 0 and items[0].start() == 0 and lowered[lookback - 1].isalnum():
+    return _negator_among(_scope_items(lowered, lookback, start, patterns), policy.negation, patterns)
+
+
+def _scope_items(lowered: str, lookback: int, start: int, patterns: _Patterns) -> list[str]:
+    """The items of `lowered[lookback:start]` (a word, or "" for a sentence end, clause break or
+    blank line), or enough of the last ones to decide a negation.
+
+    Most terms are decided by the few items right before them, so the items are first read from
+    a word start shortly before the term: no item holds both a space and something else, so none
+    spans a space followed by a non-space, and the items read from there are exactly the last of
+    the whole look-back's items. This keeps the cost per term small when every term in a long
+    text is negated ("not urgent not urgent ..."). With too few of them, the whole look-back is read.
+    """
+    if patterns.word_start is not None:
+        near = patterns.word_start.search(lowered, max(lookback, start - NEAR_LOOKBACK_CHARS), start)
+        if near:
+            items = patterns.scope_item.findall(lowered, near.end(), start)
+            if len(items) >= patterns.items_needed:
+                return items
+    return _all_scope_items(lowered, lookback, start, patterns)
+
+
+def _all_scope_items(lowered: str, lookback: int, start: int, patterns: _Patterns) -> list[str]:
+    before = lowered[lookback:start]
+    items = patterns.scope_item.findall(before)
+    if items and lookback > 0 and lowered[lookback - 1].isalnum() and patterns.scope_item.match(before):
         items.pop(0)  # a word cut in half by the look-back
+    return items
+
+
+def _negator_among(items: list[str], negation: Negation, patterns: _Patterns) -> str | None:
+    """The negator among the items before a term, read backwards: at most `window` words, and
+    the words of a negating phrase before the last of them (`_Patterns.items_needed`)."""
     counted = 0
     for index in range(len(items) - 1, -1, -1):
-        word = items[index].group("word")
-        if word is None:
+        word = items[index]
+        if not word:
             return None  # a sentence end, clause break or blank line
-        phrase = _negating_phrase(items, index, negation.phrases)
-        if phrase:
-            return phrase
+        for phrase in patterns.phrases_ending.get(word, ()):
+            first = index - len(phrase) + 1
+            if first >= 0 and tuple(items[first : index + 1]) == phrase:
+                return " ".join(phrase)
         if word in negation.words or word.endswith(negation.contraction_suffixes):
             return word
         head = _APOSTROPHE.split(word, 1)[0]
@@ -169,17 +265,10 @@ def negated_by(lowered: str, start: int, policy: Policy) -> str | None:
     return None
 
 
-def _negating_phrase(items: list[re.Match[str]], index: int, phrases: tuple[tuple[str, ...], ...]) -> str:
-    """The negating phrase ("can not") that ends with the word at `index`, if any."""
-    for phrase in phrases:
-        first = index - len(phrase) + 1
-        if first >= 0 and tuple(item.group("word") for item in items[first : index + 1]) == phrase:
-            return " ".join(phrase)
-    return ""
-
-
 LOOKBACK_CHARS_PER_WORD = 25
 PREFIX_LOOKBACK_CHARS = 16
+NEAR_LOOKBACK_CHARS = 32  # where `_scope_items` first reads from
+MAX_KEPT_LOOKBACKS = 4096  # answers `NegationReader` keeps: under a megabyte
 _APOSTROPHE = re.compile("['\u2019]")
 
 
@@ -188,12 +277,14 @@ def _prefix_word(prefix: str | None) -> str:
     return "".join(c for c in prefix if c.isalpha()) if prefix else ""
 
 
-def find_near_misses(field_text: ReadField, policy: Policy, negated: list[Evidence]) -> list[Evidence]:
+def find_near_misses(
+    field_text: ReadField, policy: Policy, negated: list[Evidence], negation: NegationReader
+) -> list[Evidence]:
     """Misspellings and derived forms of the terms that are not themselves negated."""
     lowered = field_text.lowered
     found: list[Evidence] = []
     for start, end, label in _near_miss_spans(lowered, field_text.words, policy):
-        negator = _attached_prefix(lowered, start, policy) or negated_by(lowered, start, policy)
+        negator = _attached_prefix(lowered, start, policy) or negation.negator(start)
         if negator:
             if len(negated) < policy.near_miss.max_reported:
                 negated.append(field_text.evidence("negated", label, start, end, negator))

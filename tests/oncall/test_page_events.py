@@ -16,8 +16,11 @@ from app.oncall.page_events import (
     summary,
     trigger_event,
 )
+from app.policy import load_policy
+from app.policy.config import PageSeverity
 
 ZENDESK = "https://acme.zendesk.com"
+SEVERITIES = load_policy().after_hours.page_severity  # config/policy.toml's
 DUE = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 EVENT_TIME = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
 
@@ -37,7 +40,7 @@ def fraud(**changes) -> PageDetails:
 
 
 def test_the_trigger_body_is_exactly_what_pagerduty_documents():
-    assert trigger_event(fraud(), ZENDESK) == {
+    assert trigger_event(fraud(), ZENDESK, SEVERITIES) == {
         "event_action": "trigger",
         "dedup_key": "escalator/acme.zendesk.com/ticket/35436",
         "payload": {
@@ -65,9 +68,9 @@ def test_the_trigger_body_is_exactly_what_pagerduty_documents():
 
 
 def test_missing_information_is_listed_once_the_intake_names_it():
-    event = trigger_event(fraud(missing_information=("start time", "example applications")), ZENDESK)
+    event = trigger_event(fraud(missing_information=("start time", "example applications")), ZENDESK, SEVERITIES)
     assert event["payload"]["custom_details"]["missing_information"] == ["start time", "example applications"]
-    assert "missing_information" not in trigger_event(fraud(), ZENDESK)["payload"]["custom_details"]
+    assert "missing_information" not in trigger_event(fraud(), ZENDESK, SEVERITIES)["payload"]["custom_details"]
 
 
 def test_acknowledge_and_resolve_carry_only_the_key_and_the_action():
@@ -82,8 +85,9 @@ def test_acknowledge_and_resolve_carry_only_the_key_and_the_action():
 
 
 def test_one_ticket_one_key_whatever_the_page_says():
-    first = trigger_event(fraud(), ZENDESK)["dedup_key"]
-    later = trigger_event(fraud(subject="other words", reason="first response at risk"), ZENDESK)["dedup_key"]
+    first = trigger_event(fraud(), ZENDESK, SEVERITIES)["dedup_key"]
+    watchdog = fraud(subject="other words", reason="first response at risk")
+    later = trigger_event(watchdog, ZENDESK, SEVERITIES)["dedup_key"]
     assert first == later == dedup_key(ZENDESK, 35436)
     assert dedup_key(ZENDESK, 35437) != first
     assert dedup_key("https://other.zendesk.com", 35436) != first
@@ -96,14 +100,16 @@ def test_the_dedup_key_never_exceeds_255_characters_and_stays_distinct():
     assert one != two and one.endswith(one.rsplit("/", 1)[1]) and "/ticket/1/" in one
 
 
-def test_severity_follows_the_category():
-    assert severity_for("incident") == "critical"
-    assert severity_for("fraud_attack") == "critical"
-    assert severity_for("other") == "error"
-    assert severity_for("account_access") == "error"  # a policy that pages more categories
+def test_severity_follows_the_category_as_the_policy_file_says():
+    assert severity_for("incident", SEVERITIES) == "critical"
+    assert severity_for("fraud_attack", SEVERITIES) == "critical"
+    assert severity_for("other", SEVERITIES) == "error"
+    assert severity_for("account_access", SEVERITIES) == "error"  # a policy that pages more categories
+    assert trigger_event(fraud(category="other"), ZENDESK, SEVERITIES)["payload"]["severity"] == "error"
+    louder = PageSeverity({"incident": "critical"}, fallback="warning")
+    assert trigger_event(fraud(category="other"), ZENDESK, louder)["payload"]["severity"] == "warning"
     with pytest.raises(ValueError, match="loud"):
-        severity_for("incident", {"incident": "loud"})
-    assert trigger_event(fraud(category="other"), ZENDESK)["payload"]["severity"] == "error"
+        severity_for("incident", PageSeverity({"incident": "loud"}, fallback="error"))
 
 
 def test_a_long_subject_is_cut_and_the_summary_fits_pagerduty():
@@ -121,7 +127,7 @@ def test_the_summary_has_no_control_or_invisible_characters():
 
 
 def test_a_lone_surrogate_cannot_break_the_json_body():
-    event = trigger_event(fraud(subject="fraud \ud800 attack"), ZENDESK)
+    event = trigger_event(fraud(subject="fraud \ud800 attack"), ZENDESK, SEVERITIES)
     json.dumps(event, ensure_ascii=False).encode("utf-8")
     assert event["payload"]["summary"].endswith("fraud attack")
 
@@ -153,13 +159,13 @@ def test_safe_text_cuts_too():
 def test_agent_url_and_source_without_a_zendesk_account():
     assert agent_ticket_url("https://acme.zendesk.com/", 7) == "https://acme.zendesk.com/agent/tickets/7"
     assert agent_ticket_url(None, 7) is None
-    event = trigger_event(fraud(), None)
+    event = trigger_event(fraud(), None, SEVERITIES)
     assert event["payload"]["source"] == "escalator"
     assert event["dedup_key"] == "escalator/escalator/ticket/35436"
     assert "links" not in event
 
 
 def test_a_stub_zendesk_gives_its_own_host_and_link():
-    event = trigger_event(fraud(), "http://127.0.0.1:8123")
+    event = trigger_event(fraud(), "http://127.0.0.1:8123", SEVERITIES)
     assert event["payload"]["source"] == "127.0.0.1:8123"
     assert event["links"][0]["href"] == "http://127.0.0.1:8123/agent/tickets/35436"

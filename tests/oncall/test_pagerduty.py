@@ -9,10 +9,12 @@ from app.oncall.errors import NoticeRateLimited, NoticeRejected, NoticeUnavailab
 from app.oncall.http import retry_after
 from app.oncall.page_events import PageDetails, acknowledge_event, resolve_event, trigger_event
 from app.oncall.pagerduty import PagerDutyEvents
+from app.policy import load_policy
 
 URL = "https://events.pagerduty.com/v2/enqueue"
 ROUTING_KEY = "R0123456789abcdefABCDEF012345678"
 ZENDESK = "https://acme.zendesk.com"
+SEVERITIES = load_policy().after_hours.page_severity
 KEY = "escalator/acme.zendesk.com/ticket/35436"
 ACCEPTED = {"status": "success", "message": "Event processed", "dedup_key": KEY}
 INVALID = {
@@ -39,7 +41,9 @@ def client(calls):
 
 
 def trigger() -> dict:
-    return trigger_event(PageDetails(ticket_id=35436, category="incident", subject="URGENT: API down"), ZENDESK)
+    return trigger_event(
+        PageDetails(ticket_id=35436, category="incident", subject="URGENT: API down"), ZENDESK, SEVERITIES
+    )
 
 
 def sent(api) -> dict:

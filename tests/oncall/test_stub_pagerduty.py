@@ -11,10 +11,12 @@ from app.oncall.errors import NoticeRateLimited, NoticeRejected, NoticeUnavailab
 from app.oncall.page_events import PageDetails, acknowledge_event, resolve_event, trigger_event
 from app.oncall.pagerduty import PagerDutyEvents
 from app.oncall.slack import SlackWebhook
+from app.policy import load_policy
 from tests.stub_pagerduty import StubPagerDuty, validate_event
 
 ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"
 ZENDESK = "https://acme.zendesk.com"
+SEVERITIES = load_policy().after_hours.page_severity
 KEY = "escalator/acme.zendesk.com/ticket/7"
 
 
@@ -30,7 +32,9 @@ def pager(stub):
 
 
 def trigger(**changes) -> dict:
-    return trigger_event(PageDetails(ticket_id=7, category="incident", subject="URGENT: API down", **changes), ZENDESK)
+    return trigger_event(
+        PageDetails(ticket_id=7, category="incident", subject="URGENT: API down", **changes), ZENDESK, SEVERITIES
+    )
 
 
 def test_every_body_the_service_builds_is_valid():

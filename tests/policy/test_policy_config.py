@@ -108,6 +108,26 @@ def test_holidays_are_dates(policy_with):
             r"unknown category 'fraud'",
         ),
         ("tags", "urgent", "", r"\[tags.urgent\] must be a non-empty string"),
+        ("tags", "sla_at_risk", "", r"\[tags.sla_at_risk\] must be a non-empty string"),
+        (
+            "after_hours",
+            "page_severity_fallback",
+            "high",
+            r"\[after_hours.page_severity_fallback\] must be one of critical, error, warning, info, got 'high'",
+        ),
+        (
+            "after_hours",
+            "page_severity",
+            {"incident": "sev1"},
+            r"\[after_hours.page_severity.incident\] must be one of critical, error, warning, info",
+        ),
+        (
+            "after_hours",
+            "page_severity",
+            {"outage": "critical"},
+            r"\[after_hours.page_severity.outage\] is not a category; known: fraud_attack, incident",
+        ),
+        ("after_hours", "page_severity", "critical", r"\[after_hours.page_severity\] must be a table"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_named(raw_policy, section, key, value, message):
@@ -115,6 +135,24 @@ def test_bad_values_are_refused_with_the_key_named(raw_policy, section, key, val
     raw[section][key] = value
     with pytest.raises(PolicyError, match=message):
         policy_from_dict(raw)
+
+
+def test_on_call_facts_are_in_the_policy_file(policy, policy_with):
+    assert policy.tags.sla_at_risk == "sla_at_risk"
+    severity = policy.after_hours.page_severity
+    assert severity.by_category == {"incident": "critical", "fraud_attack": "critical", "other": "error"}
+    assert severity.fallback == "error"
+    assert [severity.of(name) for name in ("incident", "fraud_attack", "other", "account_access")] == [
+        "critical",
+        "critical",
+        "error",
+        "error",  # a paged category the table does not name: the fallback
+    ]
+    custom = policy_with(after_hours={"page_severity": {"other": "warning"}, "page_severity_fallback": "info"})
+    assert (custom.after_hours.page_severity.of("other"), custom.after_hours.page_severity.of("incident")) == (
+        "warning",
+        "info",
+    )
 
 
 def test_missing_key_is_named(raw_policy):

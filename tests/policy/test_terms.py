@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.policy.fields import context_around, read_field
 from app.policy.model import NONE, TIME_SENSITIVE, URGENT
-from app.policy.terms import scan_terms
+from app.policy.terms import (
+    LOOKBACK_CHARS_PER_WORD,
+    NegationReader,
+    _all_scope_items,
+    _negator_among,
+    _patterns,
+    _scope_items,
+    _term_matches,
+    negated_by,
+    scan_terms,
+)
 
 
 def level_of(text, policy):
@@ -239,3 +251,57 @@ def test_offsets_survive_letters_that_lower_case_to_two_characters(policy):
 def test_but_starts_a_new_clause_and_ends_negation(policy):
     assert level_of("not urgent but time sensitive", policy) == TIME_SENSITIVE
     assert level_of("not yet urgent", policy) == NONE
+
+
+# The scan's shortcuts (a `str.find` for the terms' first words, a short look-back read first,
+# remembered look-backs) must read exactly as the plain reading does, for any text.
+SCAN_VOCABULARY = [
+    *["urgent", "URGENT", "urgentime", "urgnet", "urgen", "nonurgent", "non", "-", "\u2014", "_"],
+    *["time", "sensitive", "timesensitive", "time-", "sensitiv", "sometimes"],
+    *["not", "no", "never", "nothing's", "isn't", "isn\u2019t", "dont", "can", "cannot", "without"],
+    *["but", "however", "this", "is", "really", "a", "v2.0", "3,000", "x", "\u00e9t\u00e9"],
+    *[".", "..", ",", ";", ":", "!", "?", "\u2026", "'", "\u2019", "\n", "\n\n", "\n \n", " ", "  ", "\t"],
+]
+scan_texts = st.lists(st.sampled_from(SCAN_VOCABULARY), max_size=60).map(
+    lambda parts: "".join(p + (" " if i % 3 else "") for i, p in enumerate(parts))
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=scan_texts)
+def test_term_matches_are_those_of_the_plain_pattern_scan(text, policy):
+    lowered = read_field("body", text).lowered
+    shortcut = [(m.span(), m.lastgroup) for m in _term_matches(lowered, policy)]
+    plain = [(m.span(), m.lastgroup) for m in _patterns(policy).term.finditer(lowered)]
+    assert shortcut == plain
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=scan_texts)
+def test_the_short_look_back_reads_the_last_items_of_the_whole_one(text, policy):
+    lowered = read_field("body", text).lowered
+    patterns = _patterns(policy)
+    reach = LOOKBACK_CHARS_PER_WORD * (policy.negation.window + 1)
+    for start in range(len(lowered) + 1):
+        lookback = max(0, start - reach)
+        short = _scope_items(lowered, lookback, start, patterns)
+        whole = _all_scope_items(lowered, lookback, start, patterns)
+        assert short == whole[len(whole) - len(short) :]
+        assert _negator_among(short, policy.negation, patterns) == _negator_among(whole, policy.negation, patterns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=scan_texts, repeat=st.integers(min_value=1, max_value=8))
+def test_remembered_look_backs_give_the_answer_of_reading_them(text, repeat, policy):
+    lowered = read_field("body", text * repeat).lowered
+    reader = NegationReader(lowered, policy)
+    for start in range(len(lowered) + 1):
+        assert reader.negator(start) == negated_by(lowered, start, policy)
+
+
+def test_a_long_wrapped_look_back_is_read_whole(policy):
+    # the short look-back holds too few items here ("aaaa..." words), so the whole one is read
+    text = "not " + "a" * 20 + " " + "b" * 20 + " urgent"
+    assert level_of(text, policy) == NONE
+    assert level_of("can not " + "a" * 20 + " urgent", policy) == NONE
+    assert level_of("not " + "a" * 20 + " " + "b" * 20 + " " + "c" * 20 + " urgent", policy) == URGENT

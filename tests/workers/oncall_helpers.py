@@ -13,6 +13,7 @@ from rq.serializers import JSONSerializer
 from app.oncall.page_events import PageDetails
 from app.oncall.pagerduty import PagerDutyEvents
 from app.oncall.slack import SlackWebhook
+from app.policy import load_policy
 from tests.zendesk.factories import BASE_URL
 from workers.paging import Paging
 
@@ -22,6 +23,7 @@ ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"
 TICKET = 35436
 KEY = f"escalator/acme.zendesk.com/ticket/{TICKET}"
 ACCEPTED = {"status": "success", "message": "Event processed", "dedup_key": KEY}
+SEVERITIES = load_policy().after_hours.page_severity  # config/policy.toml's
 
 
 def make_paging(redis_db, queue, *, pager: bool = True, slack: bool = False) -> Paging:
@@ -31,6 +33,7 @@ def make_paging(redis_db, queue, *, pager: bool = True, slack: bool = False) -> 
         zendesk_url=BASE_URL,
         pager=PagerDutyEvents(ROUTING_KEY, PD_URL) if pager else None,
         slack=SlackWebhook(SLACK_URL) if slack else None,
+        severities=SEVERITIES,
     )
 
 

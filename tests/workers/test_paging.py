@@ -17,6 +17,7 @@ from tests.workers.oncall_helpers import (
     KEY,
     PD_URL,
     ROUTING_KEY,
+    SEVERITIES,
     SLACK_URL,
     TICKET,
     fraud,
@@ -81,7 +82,7 @@ def test_a_page_is_sent_at_once_with_the_routing_key_and_recorded(api, redis_db,
 
     assert result == PageResult(PAGED, KEY)
     assert result.note_line() == f"On-call paged (PagerDuty incident {KEY})."
-    assert pd_bodies(api) == [{"routing_key": ROUTING_KEY, **trigger_event(fraud(), BASE_URL)}]
+    assert pd_bodies(api) == [{"routing_key": ROUTING_KEY, **trigger_event(fraud(), BASE_URL, SEVERITIES)}]
     assert paging.state(TICKET).state == OPEN
     assert redis_db.ttl(redis_keys.page(TICKET)) > 29 * 24 * 3600
     assert jobs_of(queue) == []  # nothing to retry, no Slack configured
@@ -127,7 +128,12 @@ def test_a_page_pagerduty_did_not_take_is_queued_and_the_note_says_so(api, redis
     [job] = jobs_of(queue)
     assert job.func_name == "workers.oncall_jobs.deliver_notice"
     assert job.args == [
-        {"vendor": "pagerduty", "ticket_id": TICKET, "event": trigger_event(fraud(), BASE_URL), "slack_text": None}
+        {
+            "vendor": "pagerduty",
+            "ticket_id": TICKET,
+            "event": trigger_event(fraud(), BASE_URL, SEVERITIES),
+            "slack_text": None,
+        }
     ]
     assert ROUTING_KEY not in json.dumps(job.args)  # the secret never sits in Redis
     delay = ScheduledJobRegistry(queue=queue).get_expiration_time(job) - job.created_at

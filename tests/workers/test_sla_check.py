@@ -21,6 +21,7 @@ from tests.workers.oncall_helpers import (
     KEY,
     PD_URL,
     ROUTING_KEY,
+    SEVERITIES,
     SLACK_URL,
     TICKET,
     make_paging,
@@ -122,7 +123,7 @@ def test_no_reply_after_hours_pages_on_call_and_tags_the_ticket(api, redis_db, q
         event_time=SINCE,
         reason="first response at risk",
     )
-    assert pd_bodies(api) == [{"routing_key": ROUTING_KEY, **trigger_event(details, BASE_URL)}]
+    assert pd_bodies(api) == [{"routing_key": ROUTING_KEY, **trigger_event(details, BASE_URL, SEVERITIES)}]
     assert pd_bodies(api)[0]["dedup_key"] == KEY  # the ticket's one key
     assert pd_bodies(api)[0]["payload"]["summary"].startswith("Ticket #35436 (fraud_attack, first response at risk)")
     assert tag_bodies(api) == [{"tags": ["sla_at_risk"], "safe_update": True, "updated_stamp": STAMP}]

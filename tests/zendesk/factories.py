@@ -56,6 +56,7 @@ TAGS = Tags(
     info_missing="info_missing",
     missing_item_prefix="missing_",
     info_requested="info_requested",
+    sla_at_risk="sla_at_risk",
 )
 
 
