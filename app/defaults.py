@@ -39,12 +39,14 @@ TICKET_LOCK_WAIT_SECONDS = 5  # then the job is rescheduled instead of holding a
 MAX_CONFLICT_RETRIES = 3  # 409s met in one job before it is rescheduled
 INTEGRATION_USER_TTL_SECONDS = 24 * 3600  # how long our own user id (GET /users/me) is cached
 
-# Rate limits, throttling, busy tickets and deploys only delay a job; they may do so for this long
-# after its first reschedule (a storm can throttle one job hundreds of times), then it fails.
-MAX_DELAY_SECONDS = 24 * 3600
-MAX_OUTAGE_ATTEMPTS = 5  # tries against a failing Zendesk (5xx, timeouts, conflicts) before failing
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 300.0
+# Every retryable failure only delays a job, until this long after its first reschedule; then it
+# fails into the failed registry (ESCALATOR_RETRY_GIVE_UP_SECONDS). Outages (Zendesk 5xx and
+# timeouts, conflicts that do not settle, Redis errors inside a job) are waited out with capped
+# exponential backoff: BASE * 2**n seconds, at most CAP, each jittered to 50-100 %, so the first
+# retry comes within 1 s, the first three within 7 s, then every 5 minutes at most.
+RETRY_GIVE_UP_SECONDS = 24 * 3600
+RETRY_BACKOFF_BASE_SECONDS = 1
+RETRY_BACKOFF_CAP_SECONDS = 300
 RESCHEDULE_JITTER_SECONDS = 1.0
 BUSY_DELAY_SECONDS = 2.0
 INTERRUPTED_DELAY_SECONDS = 5.0  # after a deploy's shutdown or a job timeout: the next worker picks it up
@@ -106,6 +108,8 @@ BACKTEST_EXPORT_REQUESTS_PER_MINUTE = 10
 BACKTEST_MAX_SHARE = 0.25
 BACKTEST_MAX_RATE_LIMIT_WAITS = 10  # 429s in a row on one request, then the run stops (resumable)
 BACKTEST_MAX_OUTAGE_TRIES = 5  # tries of one request against a failing Zendesk, then the run stops
+BACKTEST_BACKOFF_BASE_SECONDS = 2.0  # between those tries: 2, 4, 8, 16 s
+BACKTEST_BACKOFF_CAP_SECONDS = 300.0
 # Zendesk leaves the last minute out of every incremental export and refuses a later start_time.
 INCREMENTAL_EXPORT_LAG_SECONDS = 60
 SHOW_MANY_USERS_MAX_IDS = 100  # GET /api/v2/users/show_many takes up to 100 ids

@@ -1,9 +1,10 @@
 """The worker process: its collaborators, built once, and `escalator worker` (the Procfile's worker).
 
 `WorkerContext` holds what every job uses: settings, the policy, the Zendesk client (or its
-dry-run stand-in) behind the shared rate limiter, and the applier made of them. `run_worker` builds
-it before RQ forks its work horses, which inherit it; a job run by a plain `rq worker` builds it on
-first use from the environment. Tests install their own with `install`.
+dry-run stand-in) behind the shared rate limiter, the applier made of them, the retry policy, and
+the Redis client they share. `run_worker` builds it before RQ forks its work horses, which inherit
+it; a job run by a plain `rq worker` builds it on first use from the environment. Tests install
+their own with `install`.
 
 The `rq` command would ignore the TLS options Heroku's self-signed `rediss://` needs, so the
 connection is built by `app.infra.queueing.connect`. HerokuWorker turns the dyno's SIGTERM into a
@@ -31,6 +32,7 @@ from workers.apply import TicketEventApplier
 from workers.oncall import OnCall
 from workers.paging import Paging
 from workers.rate_limit import TokenBucket
+from workers.retry_policy import RetryPolicy
 from workers.sla_watchdog import CHECK_FUNCTION, SlaWatchdog
 
 log = logging.getLogger("escalator.worker")
@@ -44,6 +46,8 @@ class WorkerContext:
     applier: TicketEventApplier
     paging: Paging
     watchdog: SlaWatchdog
+    retry_policy: RetryPolicy
+    connection: redis.Redis
 
     @classmethod
     def build(cls, settings: Settings, connection: redis.Redis) -> WorkerContext:
@@ -74,7 +78,16 @@ class WorkerContext:
         applier = TicketEventApplier(
             zendesk, connection, policy, done_ttl_seconds=settings.event_seen_ttl_seconds, oncall=oncall
         )
-        return cls(settings=settings, policy=policy, zendesk=zendesk, applier=applier, paging=paging, watchdog=watchdog)
+        return cls(
+            settings=settings,
+            policy=policy,
+            zendesk=zendesk,
+            applier=applier,
+            paging=paging,
+            watchdog=watchdog,
+            retry_policy=RetryPolicy.from_settings(settings),
+            connection=connection,
+        )
 
 
 _context: WorkerContext | None = None
@@ -111,7 +124,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
             '"page required, paging not configured"'
         )
     connection = connect(settings.redis_url)
-    install(WorkerContext.build(settings, connection))
+    install(WorkerContext.build(settings, connect(settings.redis_url)))  # the jobs' own client
     # Strict priority: each dequeue takes from the first non-empty queue (docs/worker.md says what
     # a multi-queue worker gives up: RQ's intermediate-queue recovery of a crash right after BLPOP).
     worker = HerokuWorker(
