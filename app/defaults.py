@@ -87,8 +87,22 @@ SLA_WATCHDOG_LEAD_MINUTES = 15  # the check runs this long before the first resp
 # How long a ticket's armed-check record outlives its due time (then Redis forgets it by itself).
 SLA_CHECK_RECORD_TTL_SECONDS = 7 * 24 * 3600
 
-# --- escalator serve ---------------------------------------------------------------------------
-EMBEDDED_SCHEDULER_INTERVAL_SECONDS = 1
+# --- self-healing: the worker's heartbeat, the reaper, the scheduler ---------------------------
+# A busy worker renews its heartbeat this often (RQ's job_monitoring_interval; RQ's default is 30).
+WORKER_HEARTBEAT_SECONDS = 10
+# A worker without a heartbeat for this long is dead, and its job runs again (workers/reaper.py):
+# three missed heartbeats, and more than the longest job of `escalator serve`'s in-process
+# worker, which sends none while a job runs.
+WORKER_DEAD_AFTER_SECONDS = max(3 * WORKER_HEARTBEAT_SECONDS, JOB_TIMEOUT_SECONDS + 10)
+REAPER_INTERVAL_SECONDS = 5
+REAPER_LOCK_SECONDS = 30  # a reaper killed while holding the lock blocks the next for this long
+# A job cut off this often (worker or work horse killed, Redis lost) fails instead of running again.
+MAX_INTERRUPTED_RUNS = 5
+SCHEDULER_INTERVAL_SECONDS = 1
+# A dead scheduler's locks expire this long after its last tick; a standby takes over then.
+SCHEDULER_LOCK_SECONDS = 15
+SCHEDULER_REDIS_RETRY_MAX_SECONDS = 5  # the scheduler's backoff while Redis does not answer
+WORKER_REDIS_RETRY_MAX_SECONDS = 5  # the worker's, between reconnects and restarts of its loop
 
 # --- admin commands (escalator zendesk install / doctor / uninstall) -----------------------------
 ADMIN_PAGE_SIZE = 100  # Zendesk's cursor pages hold at most 100 records
@@ -99,6 +113,8 @@ DOCTOR_HTTP_TIMEOUT_SECONDS = 5.0  # GET <url>/healthz
 # Doctor fails the queue check when the oldest waiting job has waited longer than this: workers
 # that keep up take seconds, and rate-limit delays wait in the scheduled registry, not the queue.
 DOCTOR_QUEUE_MAX_WAIT_SECONDS = 300
+# ...and the scheduler check when a due retry has not been moved to its queue for this long.
+DOCTOR_SCHEDULED_MAX_OVERDUE_SECONDS = 60
 
 # --- escalator backtest ------------------------------------------------------------------------
 BACKTEST_OUT_DIR = "report"

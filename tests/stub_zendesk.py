@@ -42,10 +42,12 @@ on its first line; drive it over HTTP:
     POST /_stub/reset                     forget requests, scripts, tickets, comments, fields
     POST /_stub/script                    {"path": "/api/v2/tickets/1", "method": "PUT",
                                            "status": 429|409|500|..., "retry_after": 2,
-                                           "hang": 5.0, "times": 1}
+                                           "hang": 5.0, "hang_after": 5.0, "times": 1}
                                           the next `times` matching requests get `status` (with
                                           Retry-After for 429), or wait `hang` seconds first and
-                                          then are answered normally (as a slow Zendesk would)
+                                          then are answered normally (as a slow Zendesk would),
+                                          or are applied and answered `hang_after` seconds later
+                                          (Zendesk did the work; the answer is late, or lost)
     POST /_stub/tickets                   {"ticket": {...}} add or replace a ticket
     POST /_stub/comments                  {"ticket_id": 1, "comment": {...}, "author": {...}}
     POST /_stub/fields                    {"id": 103, "type": "date"|"tagger"|"text"|"checkbox",
@@ -166,10 +168,11 @@ class StubZendesk:
         times: int = 1,
         retry_after: float | None = None,
         hang: float | None = None,
+        hang_after: float | None = None,
         method: str | None = None,
     ) -> None:
-        if status is None and hang is None:
-            raise ValueError("script needs a status or a hang")
+        if status is None and hang is None and hang_after is None:
+            raise ValueError("script needs a status, a hang or a hang_after")
         with self._lock:
             self._scripts.append(
                 {
@@ -179,6 +182,7 @@ class StubZendesk:
                     "times": times,
                     "retry_after": retry_after,
                     "hang": hang,
+                    "hang_after": hang_after,
                 }
             )
 
@@ -252,6 +256,8 @@ class StubZendesk:
                 status, headers, payload = self._answer(method, path, query, body)
         with self._lock:
             record["status"] = status
+        if scripted and scripted["hang_after"]:
+            time.sleep(scripted["hang_after"])
         return status, headers, payload
 
     def _next_script(self, method: str, path: str) -> dict | None:
@@ -529,6 +535,7 @@ def _control(stub: StubZendesk, method: str, path: str, body) -> tuple[int, dict
                 times=int(body.get("times", 1)),
                 retry_after=body.get("retry_after"),
                 hang=body.get("hang"),
+                hang_after=body.get("hang_after"),
                 method=body.get("method"),
             )
         except (KeyError, ValueError) as e:

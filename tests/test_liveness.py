@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import fakeredis
@@ -13,8 +14,10 @@ from app.infra.liveness import (
     failed_count,
     live_workers,
     oldest_wait_seconds,
+    overdue_seconds,
     persistence,
     scheduler_holder,
+    scheduler_state,
 )
 from app.infra.queueing import make_queue
 from app.timestamps import utc_now
@@ -70,3 +73,25 @@ def test_persistence_off_on_and_unknown(real_redis):
     assert persistence(Configured({"appendonly": "no", "save": ""})).enabled is False
     unknown = persistence(fakeredis.FakeRedis())  # refuses CONFIG, as managed Redis often does
     assert unknown.enabled is None and unknown.detail.startswith("unknown")
+
+
+def test_the_scheduler_state_names_its_process_and_heartbeat(real_redis):
+    now = utc_now()
+    assert scheduler_state(real_redis, "liveness", now).describe() == "not running"
+    scheduler = RQScheduler(["liveness"], connection=real_redis, name="sched-2")
+    scheduler.acquire_locks()
+    assert scheduler_state(real_redis, "liveness", now).describe() == "running (sched-2)"  # no hash yet
+    scheduler.register_birth()
+    state = scheduler_state(real_redis, "liveness", now + timedelta(seconds=3))
+    assert state.holder == "sched-2" and state.pid == os.getpid()
+    assert 2 <= state.heartbeat_age_seconds <= 4
+    assert state.describe().startswith(f"running (sched-2, pid {os.getpid()} on ")
+
+
+def test_overdue_is_how_long_a_due_job_waits_for_the_scheduler(real_redis):
+    queue = make_queue(real_redis, "liveness")
+    now = utc_now()
+    assert overdue_seconds(queue, now) is None
+    queue.enqueue_at(now + timedelta(seconds=30), "workers.jobs.apply_ticket_event", {"kind": "created"})
+    assert overdue_seconds(queue, now) is None  # not due yet
+    assert 88 <= overdue_seconds(queue, now + timedelta(seconds=120)) <= 91

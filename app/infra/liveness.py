@@ -1,9 +1,12 @@
-"""Whether the queue side is alive, read from Redis: workers, the scheduler, waiting and failed jobs,
-persistence. Read-only (`escalator zendesk doctor` uses it; nothing here cleans RQ's registries).
+"""Whether the queue side is alive, read from Redis: workers, the scheduler, waiting, due and
+failed jobs, persistence. Read-only (`escalator zendesk doctor` and `/readyz`
+use it; nothing here cleans RQ's registries).
 
 RQ keeps one hash per worker that the worker's heartbeat renews (TTL `worker_ttl` + 60 s): a
-worker whose hash has expired is dead even while its name is still in the registry set. The RQ
-scheduler holds a lock key per queue while it runs (TTL its interval + 60 s, renewed each tick).
+worker whose hash has expired is dead even while its name is still in the registry set. The
+scheduler (workers/scheduler.py, a thread of every worker) holds a lock key per queue while it
+runs (SCHEDULER_LOCK_SECONDS, renewed every second) and writes its heartbeat to RQ's scheduler
+hash.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from datetime import UTC, datetime
 
 import redis
 from rq import Queue, Worker
+from rq.exceptions import SchedulerNotFound
 from rq.job import Job
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 
 
@@ -32,6 +36,53 @@ def scheduler_holder(connection: redis.Redis, queue_name: str) -> str | None:
     if holder is None:
         return None
     return holder.decode() if isinstance(holder, bytes) else str(holder)
+
+
+def scheduler_running(connection: redis.Redis, queue_names: list[str]) -> bool:
+    """Whether every one of the queues has a scheduler (one round trip, for /readyz)."""
+    holders: list = connection.mget([RQScheduler.get_locking_key(name) for name in queue_names])  # type: ignore[assignment]  # sync client
+    return all(holder is not None for holder in holders)
+
+
+@dataclass(frozen=True)
+class SchedulerState:
+    holder: str | None  # None: no scheduler runs for the queue
+    pid: int | None = None
+    hostname: str | None = None
+    heartbeat_age_seconds: float | None = None
+
+    def describe(self) -> str:
+        if self.holder is None:
+            return "not running"
+        if self.pid is None:
+            return f"running ({self.holder})"
+        age = f", last tick {self.heartbeat_age_seconds:.0f} s ago" if self.heartbeat_age_seconds is not None else ""
+        return f"running ({self.holder}, pid {self.pid} on {self.hostname}{age})"
+
+
+def scheduler_state(connection: redis.Redis, queue_name: str, now: datetime) -> SchedulerState:
+    """Who schedules `queue_name`'s due jobs, with its pid, host and heartbeat (RQ's scheduler hash)."""
+    holder = scheduler_holder(connection, queue_name)
+    if holder is None:
+        return SchedulerState(None)
+    try:
+        found = RQScheduler.fetch(holder, connection)
+    except SchedulerNotFound:
+        return SchedulerState(holder)
+    age = (now - found.last_heartbeat).total_seconds() if found.last_heartbeat else None
+    return SchedulerState(holder, found.pid, found.hostname, age)
+
+
+def overdue_seconds(queue: Queue, now: datetime) -> float | None:
+    """How long the most overdue scheduled job (a retry, a rate-limit wait) has been due without
+    being moved to its queue; None when none is due. Seconds count only when no scheduler runs."""
+    due: list = queue.connection.zrangebyscore(  # type: ignore[assignment]  # sync client
+        ScheduledJobRegistry(queue=queue).key, "-inf", now.timestamp(), 0, 1, withscores=True
+    )
+    if not due:
+        return None
+    [(_job_id, score)] = due
+    return max(0.0, now.timestamp() - float(score))
 
 
 def failed_count(queue: Queue) -> int:

@@ -6,6 +6,7 @@ registration and scheduler lock, a real queue and a real failed-job registry.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -259,6 +260,13 @@ def no_scheduler(setup):
     setup.redis.delete(RQScheduler.get_locking_key(QUEUE))
 
 
+def stuck_scheduler(setup):
+    """A scheduler holds the lock, but a retry due two minutes ago is still waiting."""
+    make_queue(setup.redis, QUEUE).enqueue_at(
+        setup.now - timedelta(minutes=2), "workers.jobs.apply_ticket_event", {"kind": "created"}
+    )
+
+
 @pytest.mark.parametrize(
     ("breaks", "row", "says", "fix"),
     [
@@ -307,7 +315,8 @@ def no_scheduler(setup):
         (no_worker, "workers", "no live worker", "heroku ps:scale worker=1"),
         (stuck_queue, "queue", "1 waiting, the oldest for", "heroku ps:scale worker=2"),
         (failed_job, "failed jobs", "1 in the failed registry", "rq requeue"),
-        (no_scheduler, "scheduler", "no scheduler holds the queue's lock", "start a worker"),
+        (no_scheduler, "scheduler", "not running: no scheduler holds the queue's lock", "start a worker"),
+        (stuck_scheduler, "scheduler", "but a due retry has waited 1", "heroku ps:restart worker"),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
 )
@@ -356,6 +365,14 @@ def test_without_credentials_zendesk_rows_are_skipped(setup):
     checks = setup.run()
     assert next(c for c in checks if c.name == "credentials").status == FAIL
     assert {c.name for c in checks if c.status == SKIP} >= {"webhook", "signing secret", "fields", "schedule"}
+
+
+def test_the_scheduler_row_names_the_running_scheduler(setup):
+    scheduler = RQScheduler([QUEUE], connection=setup.redis, name="doctor-test-scheduler")
+    scheduler.register_birth()
+    row = setup.row("scheduler")
+    assert row.status == OK
+    assert row.detail.startswith(f"running (doctor-test-scheduler, pid {os.getpid()} on ")
 
 
 def test_persistence_is_only_ever_a_warning():
