@@ -35,6 +35,7 @@ from rq.utils import now as rq_now
 from rq.worker import HerokuWorker
 
 from app import defaults
+from app.infra.liveness import log_persistence
 from app.infra.logs import configure_logging, log_event
 from app.infra.metrics import record_vendor_call
 from app.infra.queueing import URGENT, QueueNames, connect, make_queue, make_queues
@@ -169,6 +170,7 @@ def run_worker(settings: Settings, *, burst: bool = False) -> bool:
             "worker.paging-off PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "
             '"page required, paging not configured"'
         )
+    log_persistence(settings.redis_url, log)
     install(WorkerContext.build(settings, connect(settings.redis_url)))
     scheduler = Scheduler(connect(settings.redis_url), QueueNames(settings.queue_name).in_priority_order()).start()
     try:

@@ -382,4 +382,4 @@ def _scheduler_check(queues: list[Any], now: datetime) -> Check:
 
 def _persistence_check(connection: redis.Redis) -> Check:
     found = persistence(connection)
-    return Check("persistence", OK if found.enabled else WARN, found.detail)
+    return Check("persistence", OK if found.safe else WARN, found.detail)

@@ -16,6 +16,7 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
+from app.infra.liveness import log_persistence
 from app.infra.logs import configure_logging
 from app.infra.queueing import connect, embedded_redis, make_queues
 from app.infra.settings import LOCAL_DEV_SECRET, Settings
@@ -36,6 +37,8 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
             "with the local development secret (escalator replay uses it)"
         )
     settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
+    if settings.redis_url:
+        log_persistence(settings.redis_url, log)
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
     queues = make_queues(connection, settings.queue_name)  # most urgent first
     app = create_app(settings, redis_connection=connection)

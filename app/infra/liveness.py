@@ -1,5 +1,5 @@
 """Whether the queue side is alive, read from Redis: workers, the scheduler, waiting, due and
-failed jobs, persistence. Read-only (`escalator zendesk doctor` and `/readyz`
+failed jobs, persistence. Read-only (`escalator zendesk doctor`, `/readyz` and the start-up check
 use it; nothing here cleans RQ's registries).
 
 RQ keeps one hash per worker that the worker's heartbeat renews (TTL `worker_ttl` + 60 s): a
@@ -11,10 +11,13 @@ hash.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from rq import Queue, Worker
 from rq.exceptions import SchedulerNotFound
 from rq.job import Job
@@ -101,22 +104,62 @@ def oldest_wait_seconds(queue: Queue, now: datetime) -> float | None:
 
 @dataclass(frozen=True)
 class Persistence:
-    enabled: bool | None  # None: unknown (the server refuses CONFIG, as managed Redis often does)
+    safe: bool | None  # None: unknown (the server refuses CONFIG, as managed Redis often does)
     detail: str
 
 
+NEEDED = "escalator needs appendonly yes and maxmemory-policy noeviction (README: Redis persistence)"
+
+
 def persistence(connection: redis.Redis) -> Persistence:
-    """Whether Redis keeps its data across a restart (append-only file or snapshots)."""
+    """Whether Redis keeps every accepted job: across a restart (the append-only file, written
+    at least every second) and under memory pressure (no eviction)."""
     try:
         appendonly = _config(connection, "appendonly")
+        appendfsync = _config(connection, "appendfsync")
         save = _config(connection, "save")
+        eviction = _config(connection, "maxmemory-policy")
     except redis.ResponseError:
-        return Persistence(None, "unknown: this Redis does not answer CONFIG GET (managed Redis often refuses it)")
-    if appendonly == "yes":
-        return Persistence(True, "append-only file on")
-    if save:
-        return Persistence(True, f"snapshots (save {save})")
-    return Persistence(False, "off: appendonly no and no save rule, so a restart loses queued jobs")
+        return Persistence(
+            None, f"unknown: this Redis does not answer CONFIG GET (managed Redis often refuses it); {NEEDED}"
+        )
+    problems = []
+    if appendonly != "yes":
+        kept = f"only snapshots (save {save}) keep data" if save else "nothing keeps data"
+        problems.append(f"appendonly is {appendonly or 'unset'}: {kept}, so a restart loses the latest accepted jobs")
+    elif appendfsync == "no":
+        problems.append("appendfsync is no: a crash loses the writes the OS has not flushed yet (about 30 s)")
+    if eviction != "noeviction":
+        problems.append(f"maxmemory-policy is {eviction}: when memory runs out Redis deletes keys, jobs among them")
+    if problems:
+        return Persistence(False, "; ".join(problems) + f"; {NEEDED}")
+    return Persistence(True, f"append-only file on (appendfsync {appendfsync}), maxmemory-policy noeviction")
+
+
+def log_persistence(url: str, log: logging.Logger) -> Persistence:
+    """At start-up: say in the log whether Redis keeps accepted jobs, with a warning when it does
+    not or cannot be asked. A quick, single try: a Redis that does not answer delays nothing."""
+    connection = _probe(url)
+    try:
+        found = persistence(connection)
+    except redis.RedisError as error:
+        found = Persistence(None, f"unknown: Redis did not answer ({type(error).__name__}); {NEEDED}")
+    finally:
+        connection.close()
+    if found.safe:
+        log.info("redis.persistence ok: %s", found.detail)
+    elif found.safe is None:
+        log.warning("redis.persistence unknown: %s", found.detail.removeprefix("unknown: "))
+    else:
+        log.warning("redis.persistence unsafe: %s", found.detail)
+    return found
+
+
+def _probe(url: str) -> redis.Redis:
+    options: dict = {"socket_connect_timeout": 2, "socket_timeout": 2, "retry": Retry(NoBackoff(), 0)}
+    if url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = None
+    return redis.Redis.from_url(url, **options)
 
 
 def _config(connection: redis.Redis, name: str) -> str:

@@ -68,6 +68,13 @@ def test_gunicorn_refuses_a_fresh_body_signed_with_another_secret(gunicorn, real
     assert make_queue(real_redis, "escalator").count == 1
 
 
+def test_gunicorn_says_once_at_start_up_whether_redis_keeps_its_data(gunicorn):
+    _, process = gunicorn
+    lines = [line for line in process.output().splitlines() if "redis.persistence" in line]
+    assert len(lines) == 1  # the app is built once, in gunicorn's master (preload_app)
+    assert "redis.persistence ok:" in lines[0] or "WARNING" in lines[0]
+
+
 def test_gunicorn_refuses_a_chunked_oversized_body(gunicorn):
     base, _ = gunicorn
 

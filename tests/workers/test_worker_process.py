@@ -1,7 +1,7 @@
 """The Procfile's `escalator worker`, really run, against a stub Zendesk: a job whose work horse or
 whole worker is SIGKILLed mid-write runs again by itself and the ticket still gets exactly one
-note; the scheduler thread gives up its lock on SIGTERM; and RQ's work loop is started again when
-RQ ends it on a Redis error."""
+note; the scheduler thread gives up its lock on SIGTERM; the worker says at start-up whether Redis
+keeps its data; and RQ's work loop is started again when RQ ends it on a Redis error."""
 
 from __future__ import annotations
 
@@ -147,6 +147,17 @@ def test_sigterm_stops_the_worker_and_hands_the_scheduler_over_at_once(workers, 
     assert holder.stop(timeout=20) == 0  # a deploy: the lock is released, not left to expire
     took_over = workers.wait_for(lambda: scheduler_holder(real_redis, "kill-test") == standby_name, 5, "the takeover")
     assert took_over < 3
+
+
+def test_the_worker_says_at_start_up_whether_redis_keeps_its_data(workers, redis_server):
+    workers.env["REDIS_URL"] = redis_server.url
+    unsafe = workers.start()
+    assert "WARNING escalator.worker redis.persistence unsafe: appendonly is no" in unsafe.output()
+    unsafe.stop()
+
+    redis_server.client.config_set("appendonly", "yes")
+    safe = workers.start()
+    assert "INFO escalator.worker redis.persistence ok: append-only file on" in safe.output()
 
 
 def test_the_work_loop_is_started_again_when_rq_ends_it_on_a_redis_error(monkeypatch, caplog, redis_test_url):
