@@ -189,16 +189,19 @@ def _work_until_stopped(settings: Settings, *, burst: bool) -> bool:
     while True:
         signals.listen()
         connection = connect(settings.redis_url)
-        # Strict priority: each dequeue takes from the first non-empty queue (docs/worker.md).
-        worker = EscalatorWorker(make_queues(connection, settings.queue_name), connection=connection)
+        worker: EscalatorWorker | None = None
         try:
+            # RQ talks to Redis in its constructor, start-up and teardown, outside its own loop.
+            # Strict priority: each dequeue takes from the first non-empty queue (docs/worker.md).
+            worker = EscalatorWorker(make_queues(connection, settings.queue_name), connection=connection)
             worked = worker.work(burst=burst, logging_level="INFO") or worked
-        except redis.RedisError as error:  # RQ's start-up and teardown talk to Redis outside its loop
+        except redis.RedisError as error:
             log.error("worker.redis_error error=%s", type(error).__name__)
         finally:
             connection.close()
         signals.listen()
-        if worker.stop_requested or burst or signals.wait(wait):
+        stopped = worker is not None and worker.stop_requested
+        if stopped or burst or signals.wait(wait):
             return worked
         log.error("worker.restarted: RQ's work loop ended without a stop request (see above); started again")
         wait = min(wait * 2, defaults.WORKER_REDIS_RETRY_MAX_SECONDS)

@@ -162,6 +162,14 @@ def test_the_worker_says_at_start_up_whether_redis_keeps_its_data(workers, redis
 
 def test_the_work_loop_is_started_again_when_rq_ends_it_on_a_redis_error(monkeypatch, caplog, redis_test_url):
     runs: list[str] = []
+    built = [0]
+    real_init = process.EscalatorWorker.__init__
+
+    def init(self, queues, **kwargs):
+        built[0] += 1
+        if built[0] == 1:
+            raise redis.ConnectionError("Connection refused")  # RQ's constructor names its connection
+        real_init(self, queues, **kwargs)
 
     def work(self, **kwargs):
         runs.append(self.name)
@@ -172,10 +180,12 @@ def test_the_work_loop_is_started_again_when_rq_ends_it_on_a_redis_error(monkeyp
         self.stop_requested = True  # SIGTERM
         return True
 
+    monkeypatch.setattr(process.EscalatorWorker, "__init__", init)
     monkeypatch.setattr(process.EscalatorWorker, "work", work)
     monkeypatch.setattr(process.defaults, "WORKER_REDIS_RETRY_MAX_SECONDS", 0.1)
     with caplog.at_level(logging.ERROR, logger="escalator.worker"):
         assert process._work_until_stopped(Settings(redis_url=redis_test_url), burst=False) is True
     assert len(runs) == 3 and len(set(runs)) == 3  # a new worker (and name) each time
+    assert "worker.redis_error error=ConnectionError" in caplog.text
     assert "worker.redis_error error=TimeoutError" in caplog.text
-    assert caplog.text.count("worker.restarted") == 2
+    assert caplog.text.count("worker.restarted") == 3
