@@ -48,6 +48,8 @@ on its first line; drive it over HTTP:
                                           then are answered normally (as a slow Zendesk would),
                                           or are applied and answered `hang_after` seconds later
                                           (Zendesk did the work; the answer is late, or lost)
+    POST /_stub/outage                    {"status": 503} every API request gets it until
+                                          {"status": null} (a Zendesk that is down)
     POST /_stub/tickets                   {"ticket": {...}} add or replace a ticket
     POST /_stub/comments                  {"ticket_id": 1, "comment": {...}, "author": {...}}
     POST /_stub/fields                    {"id": 103, "type": "date"|"tagger"|"text"|"checkbox",
@@ -105,6 +107,7 @@ class StubZendesk:
         self._messages: dict[int, list[dict]] = {}
         self._fields: dict[int, dict] = {}
         self._updates: dict[int, list[float]] = {}
+        self._outage: int | None = None
         self._users: dict[int, dict] = {
             integration_user_id: {"id": integration_user_id, "name": "Escalator", "role": "admin"}
         }
@@ -154,6 +157,7 @@ class StubZendesk:
         with self._lock:
             self._requests.clear()
             self._scripts.clear()
+            self._outage = None
             self._tickets.clear()
             self._comments.clear()
             self._messages.clear()
@@ -185,6 +189,11 @@ class StubZendesk:
                     "hang_after": hang_after,
                 }
             )
+
+    def outage(self, status: int | None) -> None:
+        """Answer every API request with `status` (503: Zendesk is down) until `outage(None)`."""
+        with self._lock:
+            self._outage = status
 
     def seed_ticket(self, ticket: dict) -> dict:
         with self._lock:
@@ -246,6 +255,9 @@ class StubZendesk:
         }
         with self._lock:
             self._requests.append(record)
+            if self._outage:
+                record["status"] = self._outage
+                return self._outage, {}, {"error": "ServiceUnavailable", "description": "stub outage"}
             scripted = self._next_script(method, path)
         if scripted and scripted["hang"]:
             time.sleep(scripted["hang"])
@@ -540,6 +552,9 @@ def _control(stub: StubZendesk, method: str, path: str, body) -> tuple[int, dict
             )
         except (KeyError, ValueError) as e:
             return 400, {}, {"error": f"bad script: {e}"}
+        return 200, {}, {"ok": True}
+    if method == "POST" and path == "/_stub/outage":
+        stub.outage(body.get("status"))
         return 200, {}, {"ok": True}
     if method == "POST" and path == "/_stub/tickets":
         return 200, {}, {"ticket": stub.seed_ticket(body["ticket"])}
