@@ -78,6 +78,9 @@ NOTICE_READ_TIMEOUT_SECONDS = 5.0  # a page is sent inside a ticket job (25 s); 
 # After a 429 without a usable Retry-After: PagerDuty documents none and advises "a backoff of a
 # few minutes"; Slack sends one.
 NOTICE_RATE_LIMIT_FALLBACK_SECONDS = 60.0
+# A Slack message (a copy of a page, worth little hours late) is given up after this many outage
+# tries; pages and Zendesk writes wait an outage out (workers/retry_policy.py).
+SLACK_MAX_OUTAGE_ATTEMPTS = 5
 # How long a ticket's page state is kept after its last change: longer than any incident lasts,
 # so a redelivery or a late comment never pages twice.
 PAGE_STATE_TTL_SECONDS = 30 * 24 * 3600

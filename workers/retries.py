@@ -1,10 +1,11 @@
 """Retrying the on-call jobs (notices, SLA checks): what went wrong -> when to try again.
 
 The same rules as the ticket job's (workers/jobs.py, docs/worker.md "Rate limits and retries"),
-with the same retry policy (workers/retry_policy.py): every vendor's outage (PagerDuty, Slack,
-Zendesk) is waited out with capped exponential backoff, like its rate limits, until the job's
-deadline (the policy's give-up time after its first reschedule). A refusal (400, 401/403) is not
-retried: the job fails into RQ's failed registry, with a clear log line, to be requeued once fixed.
+with the same retry policy (workers/retry_policy.py): PagerDuty's and Zendesk's outages are waited
+out with capped exponential backoff, like their rate limits, until the job's deadline (the policy's
+give-up time after its first reschedule). Slack, a second notice that is worth little hours late,
+is given up after SLACK_MAX_OUTAGE_ATTEMPTS outage tries. A refusal (400, 401/403) is not retried:
+the job fails into RQ's failed registry, with a clear log line, to be requeued once fixed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from workers.ticket_lock import TicketBusy
 
 log = logging.getLogger("escalator.worker")
 
+SLACK = "slack"
+
 
 class GaveUp(Exception):
     """A retryable error kept happening; the job fails so it can be requeued by hand."""
@@ -52,6 +55,7 @@ class NextTry:
     delay: float
     reason: str
     outage: bool = False  # an outage: the next one backs off longer
+    limited: bool = False  # and it counts towards SLACK_MAX_OUTAGE_ATTEMPTS
 
 
 def next_try(error: BaseException, budget: Budget) -> NextTry | None:
@@ -59,7 +63,8 @@ def next_try(error: BaseException, budget: Budget) -> NextTry | None:
     if isinstance(error, (NoticeRateLimited, RateLimited)):
         return NextTry(error.retry_after + jitter(), "rate_limited")
     if isinstance(error, NoticeUnavailable):
-        return NextTry(budget.policy.backoff_seconds(budget.outage_attempt), "unavailable", outage=True)
+        backoff = budget.policy.backoff_seconds(budget.outage_attempt)
+        return NextTry(backoff, "unavailable", outage=True, limited=error.vendor == SLACK)
     if isinstance(error, (ZendeskUnavailable, Conflict)):
         reason = "conflict" if isinstance(error, Conflict) else "unavailable"
         return NextTry(budget.policy.backoff_seconds(budget.outage_attempt), reason, outage=True)
@@ -91,6 +96,8 @@ def reschedule(
     attempt = budget.attempt + 1
     outage_attempt = budget.outage_attempt + step.outage
     deadline = budget.deadline or time.time() + budget.policy.give_up_seconds
+    if step.limited and outage_attempt >= defaults.SLACK_MAX_OUTAGE_ATTEMPTS:
+        give_up(what, outage_attempt, step.reason, error)
     if time.time() + step.delay > deadline:
         give_up(what, attempt, step.reason, error)
     queue.enqueue_in(
