@@ -85,6 +85,13 @@ CASES = {
             escalations=8,
         ),
         Case(
+            "pagerduty failing",
+            "PagerDuty answers 503 to the first 10 pages, then hangs past the client's timeout once",
+            "each after-hours incident is escalated once and paged once, when PagerDuty takes it",
+            sent=3,
+            escalations=3,
+        ),
+        Case(
             "50 concurrent deliveries of one event",
             "the same event delivered 50 times at once",
             "one job, one note",

@@ -34,10 +34,13 @@ from rq.serializers import JSONSerializer
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.processes import Process, RedisServer, process_env, procfile_command
+from tests.stub_pagerduty import StubPagerDuty
 from tests.stub_zendesk import INTEGRATION_USER_ID, StubZendesk
 
 SECRET = "fault-suite-secret"
+ROUTING_KEY = "fault0suite0routing0key000000000"
 UPDATED_AT = "2026-11-27T15:00:00Z"
+AFTER_HOURS = "2026-11-28T07:30:00Z"  # Saturday 02:30 in New York: an urgent incident pages on-call
 ZENDESK_DELIVERY_TIMEOUT_SECONDS = 10  # Zendesk gives up on a webhook after this long
 
 
@@ -62,12 +65,14 @@ class Delivery:
         return any(status == 202 or status == 200 for status in self.answers)
 
 
-def escalation(ticket_id: int, event_id: str | None = None) -> dict:
-    """A `ticket.created` event webhook for a new ticket whose subject says URGENT."""
+def escalation(ticket_id: int, *, at: str = UPDATED_AT) -> dict:
+    """A `ticket.created` event webhook for a new ticket whose subject says URGENT (an incident),
+    created `at` (business hours by default; AFTER_HOURS pages on-call)."""
     body = copy.deepcopy(load_json(SAMPLES / "ticket_created__urgent_incident.json"))
-    body["id"] = event_id or str(uuid.uuid4())
+    body["id"] = str(uuid.uuid4())
+    body["time"] = at
     body["subject"] = f"zen:ticket:{ticket_id}"
-    body["detail"].update(id=str(ticket_id), created_at=UPDATED_AT, updated_at=UPDATED_AT)
+    body["detail"].update(id=str(ticket_id), created_at=at, updated_at=UPDATED_AT)
     return body
 
 
@@ -97,6 +102,7 @@ class FaultStack:
         ).start()
         self.redis = redis.Redis.from_url(self.redis_server.url, socket_timeout=5)
         self.stub = StubZendesk().start()
+        self.pagerduty = StubPagerDuty(routing_keys={ROUTING_KEY}).start()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = process_env(
@@ -107,6 +113,11 @@ class FaultStack:
             ZENDESK_OAUTH_TOKEN="fault-suite-token",
             ZENDESK_REQUESTS_PER_MINUTE="2500",
             WEB_CONCURRENCY="2",
+            PAGERDUTY_ROUTING_KEY=ROUTING_KEY,
+            PAGERDUTY_EVENTS_URL=self.pagerduty.events_url,
+            # The tickets are dated 2026-11: every SLA check would be due at once and add reads and
+            # tag writes to what the cases count (the watchdog has its own tests).
+            ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES="0",
             **env,
         )
         self.web = Process(procfile_command("web"), self.env, directory / "web.log")
@@ -163,6 +174,7 @@ class FaultStack:
             worker.stop()
         self.web.stop()
         self.stub.stop()
+        self.pagerduty.stop()
         self.redis_server.stop()
 
     # -- Zendesk's side -------------------------------------------------------------------------
@@ -251,17 +263,31 @@ class FaultStack:
             time.sleep(0.25)
 
     def notes(self, ticket_id: int) -> list[dict]:
-        return [c for c in self.stub.ticket(ticket_id)["comments"] if c["author_id"] == INTEGRATION_USER_ID]
+        """The ticket's escalation notes (internal notes by the integration user). The second note
+        a retried page adds when PagerDuty finally takes it is the page's, not an escalation."""
+        return [
+            c
+            for c in self.stub.ticket(ticket_id)["comments"]
+            if c["author_id"] == INTEGRATION_USER_ID and not c["body"].startswith("On-call paged (PagerDuty")
+        ]
 
-    def tally(self) -> Tally:
+    def pages(self, ticket_id: int) -> int:
+        """The alerts PagerDuty opened for the ticket: a trigger sent again (its answer was lost)
+        joins the open alert with its dedup key, as PagerDuty documents, and pages nobody again."""
+        key = f"escalator/{self.stub.url.split('://')[1]}/ticket/{ticket_id}"
+        return 1 if key in self.pagerduty.alerts() else 0
+
+    def tally(self, *, paged: bool = False) -> Tally:
+        """With `paged`, an escalation also needs the alert PagerDuty opened for its page."""
         applied = duplicated = lost = 0
         for ticket_id in self.escalated:
             ticket = self.stub.ticket(ticket_id)
             notes = len(self.notes(ticket_id))
+            pages = self.pages(ticket_id) if paged else 1
             escalated = ticket["priority"] == "urgent" and "urgency_urgent" in ticket["tags"]
-            if notes == 0 or not escalated:
+            if notes == 0 or pages == 0 or not escalated:
                 lost += 1
-            elif notes == 1:
+            elif notes == 1 and pages == 1:
                 applied += 1
             else:
                 duplicated += 1
