@@ -180,7 +180,17 @@ class FaultStack:
     # -- Zendesk's side -------------------------------------------------------------------------
 
     def seed(self, ticket_id: int) -> None:
-        self.stub.seed_ticket({"id": ticket_id, "subject": "URGENT: API returning 503", "updated_at": UPDATED_AT})
+        """The ticket in Zendesk as its `escalation` event shows it (a re-read must find the same)."""
+        detail = load_json(SAMPLES / "ticket_created__urgent_incident.json")["detail"]
+        self.stub.seed_ticket(
+            {
+                "id": ticket_id,
+                "subject": detail["subject"],
+                "description": detail["description"],
+                "created_at": UPDATED_AT,
+                "updated_at": UPDATED_AT,
+            }
+        )
 
     def deliver(self, body: dict, *, escalates: bool = True, timeout: float = ZENDESK_DELIVERY_TIMEOUT_SECONDS) -> int:
         """One try of a delivery, as Zendesk makes it: signed, a 10 s timeout. Returns the status
