@@ -98,6 +98,9 @@ WORKER_HEARTBEAT_SECONDS = 10
 # worker, which sends none while a job runs.
 WORKER_DEAD_AFTER_SECONDS = max(3 * WORKER_HEARTBEAT_SECONDS, JOB_TIMEOUT_SECONDS + 10)
 REAPER_INTERVAL_SECONDS = 5
+# An idle worker blocks on its most urgent queue this long at a time, then looks at the others
+# (workers/dequeue.py): the longest a job on a later queue waits for an idle worker.
+DEQUEUE_POLL_SECONDS = 1
 REAPER_LOCK_SECONDS = 30  # a reaper killed while holding the lock blocks the next for this long
 # A job cut off this often (worker or work horse killed, Redis lost) fails instead of running again.
 MAX_INTERRUPTED_RUNS = 5

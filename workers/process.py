@@ -13,7 +13,8 @@ clean stop of the running job, inside the 30 s shutdown window.
 What keeps an accepted event moving without a person (docs/reliability.md):
 
 - `EscalatorWorker` re-runs a job whose work horse died (workers.reruns), renews its heartbeat
-  every WORKER_HEARTBEAT_SECONDS, and runs the reaper as its registry maintenance;
+  every WORKER_HEARTBEAT_SECONDS, runs the reaper as its registry maintenance, and takes jobs
+  off its queues through their intermediate lists, however many queues it has (workers.dequeue);
 - the scheduler is a supervised thread of the process (workers.scheduler), not RQ's forked child;
 - a worker loop that RQ ends on a Redis error (a hung Redis, a long outage) is started again
   after a short wait, instead of the process exiting into the host's crash-restart backoff.
@@ -38,13 +39,14 @@ from app import defaults
 from app.infra.liveness import log_persistence
 from app.infra.logs import configure_logging, log_event
 from app.infra.metrics import record_vendor_call
-from app.infra.queueing import URGENT, QueueNames, connect, make_queue, make_queues
+from app.infra.queueing import URGENT, QueueNames, connect, make_queue
 from app.infra.sentry import init_sentry
 from app.infra.settings import MISSING_REDIS, Settings, SettingsError
 from app.oncall import make_pager, make_slack
 from app.policy import Policy, load_policy
 from app.zendesk import ZendeskApi, ZendeskClient, make_zendesk
 from workers.apply import TicketEventApplier
+from workers.dequeue import SafeDequeueQueue
 from workers.oncall import OnCall
 from workers.paging import Paging
 from workers.rate_limit import TokenBucket
@@ -132,8 +134,9 @@ class EscalatorWorker(HerokuWorker):
     # RQ's wait between reconnects while Redis is down doubles up to this (RQ's own cap is 60 s).
     max_connection_wait_time = float(defaults.WORKER_REDIS_RETRY_MAX_SECONDS)
 
-    def __init__(self, queues: list, **kwargs: Any):
+    def __init__(self, queues: list[str], **kwargs: Any):
         kwargs.setdefault("serializer", JSONSerializer)
+        kwargs.setdefault("queue_class", SafeDequeueQueue)
         kwargs.setdefault("job_monitoring_interval", defaults.WORKER_HEARTBEAT_SECONDS)
         kwargs.setdefault("exception_handlers", [rerun_interrupted])
         super().__init__(queues, **kwargs)
@@ -142,6 +145,11 @@ class EscalatorWorker(HerokuWorker):
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
         self.stop_requested = True  # SIGTERM/SIGINT: `run_worker` ends instead of starting again
         super().request_stop(signum, frame)
+
+    def prepare_job_execution(self, job: Job, remove_from_intermediate_queue: bool = False) -> None:
+        # RQ removes the job from its intermediate list only for a single-queue worker; ours took
+        # it through that list whatever the number of queues (workers.dequeue).
+        super().prepare_job_execution(job, remove_from_intermediate_queue=True)
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
@@ -192,8 +200,9 @@ def _work_until_stopped(settings: Settings, *, burst: bool) -> bool:
         worker: EscalatorWorker | None = None
         try:
             # RQ talks to Redis in its constructor, start-up and teardown, outside its own loop.
-            # Strict priority: each dequeue takes from the first non-empty queue (docs/worker.md).
-            worker = EscalatorWorker(make_queues(connection, settings.queue_name), connection=connection)
+            # Strict priority, most urgent queue first (docs/worker.md); taken through each queue's
+            # intermediate list (workers.dequeue).
+            worker = EscalatorWorker(QueueNames(settings.queue_name).in_priority_order(), connection=connection)
             worked = worker.work(burst=burst, logging_level="INFO") or worked
         except redis.RedisError as error:
             log.error("worker.redis_error error=%s", type(error).__name__)
