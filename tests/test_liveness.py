@@ -111,20 +111,20 @@ def test_the_start_up_check_logs_a_warning_for_an_unsafe_or_silent_redis(redis_s
     with caplog.at_level(logging.INFO, logger="escalator.test"):
         unsafe = log_persistence(redis_server.url, log)
     assert unsafe.safe is False
-    assert "WARNING" in caplog.text and "redis.persistence unsafe: appendonly is no" in caplog.text
+    assert "WARNING" in caplog.text and "redis.persistence.unsafe detail=appendonly is no" in caplog.text
 
     redis_server.client.config_set("appendonly", "yes")
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="escalator.test"):
         assert log_persistence(redis_server.url, log).safe is True
-    assert "redis.persistence ok: append-only file on" in caplog.text
+    assert "redis.persistence.ok detail=append-only file on" in caplog.text
 
     caplog.clear()
     started = time.monotonic()
     with caplog.at_level(logging.INFO, logger="escalator.test"):
         gone = log_persistence(f"redis://127.0.0.1:{free_port()}/0", log)
     assert gone.safe is None and time.monotonic() - started < 5
-    assert "redis.persistence unknown: Redis did not answer (ConnectionError)" in caplog.text
+    assert "redis.persistence.unknown detail=Redis did not answer (ConnectionError)" in caplog.text
 
 
 def test_the_scheduler_state_names_its_process_and_heartbeat(real_redis):

@@ -24,6 +24,8 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 
+from app.infra.logs import log_event
+
 
 def live_workers(queue: Queue) -> list[str]:
     """Names of the workers serving `queue` whose heartbeat is current."""
@@ -147,11 +149,13 @@ def log_persistence(url: str, log: logging.Logger) -> Persistence:
     finally:
         connection.close()
     if found.safe:
-        log.info("redis.persistence ok: %s", found.detail)
+        log_event(log, "redis.persistence.ok", detail=found.detail)
     elif found.safe is None:
-        log.warning("redis.persistence unknown: %s", found.detail.removeprefix("unknown: "))
+        log_event(
+            log, "redis.persistence.unknown", level=logging.WARNING, detail=found.detail.removeprefix("unknown: ")
+        )
     else:
-        log.warning("redis.persistence unsafe: %s", found.detail)
+        log_event(log, "redis.persistence.unsafe", level=logging.WARNING, detail=found.detail)
     return found
 
 

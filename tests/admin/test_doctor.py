@@ -20,7 +20,7 @@ from rq.scheduler import RQScheduler
 
 from app.admin import names
 from app.admin.doctor import FAIL, OK, SKIP, WARN, Check, exit_status, render, run_doctor
-from app.infra.queueing import connect, make_queue
+from app.infra.queueing import URGENT, QueueNames, connect, make_queue
 from app.infra.settings import Settings
 from app.timestamps import utc_now
 from tests.admin.conftest import SERVICE, TODAY, TOKEN, with_fields
@@ -98,7 +98,9 @@ def setup(fake, rsps, api, policy, echo, real_redis, redis_test_url) -> Setup:
     )
     queue = make_queue(real_redis, QUEUE)
     Worker([queue], connection=real_redis, name="doctor-test-worker").register_birth()
-    RQScheduler([QUEUE], connection=real_redis, name="doctor-test-scheduler").acquire_locks()
+    RQScheduler(
+        QueueNames(QUEUE).in_priority_order(), connection=real_redis, name="doctor-test-scheduler"
+    ).acquire_locks()
     configured = with_fields(
         policy,
         response_due_field_id=due["id"],
@@ -257,7 +259,11 @@ def failed_job(setup):
 
 
 def no_scheduler(setup):
-    setup.redis.delete(RQScheduler.get_locking_key(QUEUE))
+    setup.redis.delete(*[RQScheduler.get_locking_key(name) for name in QueueNames(QUEUE).in_priority_order()])
+
+
+def a_queue_without_scheduler(setup):
+    setup.redis.delete(RQScheduler.get_locking_key(QueueNames(QUEUE).of(URGENT)))
 
 
 def stuck_scheduler(setup):
@@ -315,7 +321,8 @@ def stuck_scheduler(setup):
         (no_worker, "workers", "no live worker", "heroku ps:scale worker=1"),
         (stuck_queue, "queue", "1 waiting, the oldest for", "heroku ps:scale worker=2"),
         (failed_job, "failed jobs", "1 in the failed registry", "rq requeue"),
-        (no_scheduler, "scheduler", "not running: no scheduler holds the queue's lock", "start a worker"),
+        (no_scheduler, "scheduler", "not running: no scheduler holds the queues' lock", "start a worker"),
+        (a_queue_without_scheduler, "scheduler", f"no scheduler holds the lock of {QUEUE}-urgent", "start a worker"),
         (stuck_scheduler, "scheduler", "but a due retry has waited 1", "heroku ps:restart worker"),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
@@ -368,7 +375,7 @@ def test_without_credentials_zendesk_rows_are_skipped(setup):
 
 
 def test_the_scheduler_row_names_the_running_scheduler(setup):
-    scheduler = RQScheduler([QUEUE], connection=setup.redis, name="doctor-test-scheduler")
+    scheduler = RQScheduler(QueueNames(QUEUE).in_priority_order(), connection=setup.redis, name="doctor-test-scheduler")
     scheduler.register_birth()
     row = setup.row("scheduler")
     assert row.status == OK

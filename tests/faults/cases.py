@@ -105,5 +105,12 @@ CASES = {
             sent=10,
             escalations=1,
         ),
+        Case(
+            "100 slow clients",
+            "100 connections trickle a request a byte every half second (headers or body) while events arrive",
+            "every delivery is answered 202 within Zendesk's 10 s and applied once",
+            sent=10,
+            escalations=10,
+        ),
     ]
 }
