@@ -39,12 +39,14 @@ TICKET_LOCK_WAIT_SECONDS = 5  # then the job is rescheduled instead of holding a
 MAX_CONFLICT_RETRIES = 3  # 409s met in one job before it is rescheduled
 INTEGRATION_USER_TTL_SECONDS = 24 * 3600  # how long our own user id (GET /users/me) is cached
 
-# Rate limits, throttling, busy tickets and deploys only delay a job; they may do so for this long
-# after its first reschedule (a storm can throttle one job hundreds of times), then it fails.
-MAX_DELAY_SECONDS = 24 * 3600
-MAX_OUTAGE_ATTEMPTS = 5  # tries against a failing Zendesk (5xx, timeouts, conflicts) before failing
-BACKOFF_BASE_SECONDS = 2.0
-BACKOFF_CAP_SECONDS = 300.0
+# Every retryable failure only delays a job, until this long after its first reschedule; then it
+# fails into the failed registry (ESCALATOR_RETRY_GIVE_UP_SECONDS). Outages (Zendesk 5xx and
+# timeouts, conflicts that do not settle, Redis errors inside a job) are waited out with capped
+# exponential backoff: BASE * 2**n seconds, at most CAP, each jittered to 50-100 %, so the first
+# retry comes within 1 s, the first three within 7 s, then every 5 minutes at most.
+RETRY_GIVE_UP_SECONDS = 24 * 3600
+RETRY_BACKOFF_BASE_SECONDS = 1
+RETRY_BACKOFF_CAP_SECONDS = 300
 RESCHEDULE_JITTER_SECONDS = 1.0
 BUSY_DELAY_SECONDS = 2.0
 INTERRUPTED_DELAY_SECONDS = 5.0  # after a deploy's shutdown or a job timeout: the next worker picks it up
@@ -76,6 +78,9 @@ NOTICE_READ_TIMEOUT_SECONDS = 5.0  # a page is sent inside a ticket job (25 s); 
 # After a 429 without a usable Retry-After: PagerDuty documents none and advises "a backoff of a
 # few minutes"; Slack sends one.
 NOTICE_RATE_LIMIT_FALLBACK_SECONDS = 60.0
+# A Slack message (a copy of a page, worth little hours late) is given up after this many outage
+# tries; pages and Zendesk writes wait an outage out (workers/retry_policy.py).
+SLACK_MAX_OUTAGE_ATTEMPTS = 5
 # How long a ticket's page state is kept after its last change: longer than any incident lasts,
 # so a redelivery or a late comment never pages twice.
 PAGE_STATE_TTL_SECONDS = 30 * 24 * 3600
@@ -85,8 +90,25 @@ SLA_WATCHDOG_LEAD_MINUTES = 15  # the check runs this long before the first resp
 # How long a ticket's armed-check record outlives its due time (then Redis forgets it by itself).
 SLA_CHECK_RECORD_TTL_SECONDS = 7 * 24 * 3600
 
-# --- escalator serve ---------------------------------------------------------------------------
-EMBEDDED_SCHEDULER_INTERVAL_SECONDS = 1
+# --- self-healing: the worker's heartbeat, the reaper, the scheduler ---------------------------
+# A busy worker renews its heartbeat this often (RQ's job_monitoring_interval; RQ's default is 30).
+WORKER_HEARTBEAT_SECONDS = 10
+# A worker without a heartbeat for this long is dead, and its job runs again (workers/reaper.py):
+# three missed heartbeats, and more than the longest job of `escalator serve`'s in-process
+# worker, which sends none while a job runs.
+WORKER_DEAD_AFTER_SECONDS = max(3 * WORKER_HEARTBEAT_SECONDS, JOB_TIMEOUT_SECONDS + 10)
+REAPER_INTERVAL_SECONDS = 5
+# An idle worker blocks on its most urgent queue this long at a time, then looks at the others
+# (workers/dequeue.py): the longest a job on a later queue waits for an idle worker.
+DEQUEUE_POLL_SECONDS = 1
+REAPER_LOCK_SECONDS = 30  # a reaper killed while holding the lock blocks the next for this long
+# A job cut off this often (worker or work horse killed, Redis lost) fails instead of running again.
+MAX_INTERRUPTED_RUNS = 5
+SCHEDULER_INTERVAL_SECONDS = 1
+# A dead scheduler's locks expire this long after its last tick; a standby takes over then.
+SCHEDULER_LOCK_SECONDS = 15
+SCHEDULER_REDIS_RETRY_MAX_SECONDS = 5  # the scheduler's backoff while Redis does not answer
+WORKER_REDIS_RETRY_MAX_SECONDS = 5  # the worker's, between reconnects and restarts of its loop
 
 # --- admin commands (escalator zendesk install / doctor / uninstall) -----------------------------
 ADMIN_PAGE_SIZE = 100  # Zendesk's cursor pages hold at most 100 records
@@ -97,6 +119,8 @@ DOCTOR_HTTP_TIMEOUT_SECONDS = 5.0  # GET <url>/healthz
 # Doctor fails the queue check when the oldest waiting job has waited longer than this: workers
 # that keep up take seconds, and rate-limit delays wait in the scheduled registry, not the queue.
 DOCTOR_QUEUE_MAX_WAIT_SECONDS = 300
+# ...and the scheduler check when a due retry has not been moved to its queue for this long.
+DOCTOR_SCHEDULED_MAX_OVERDUE_SECONDS = 60
 
 # --- escalator backtest ------------------------------------------------------------------------
 BACKTEST_OUT_DIR = "report"
@@ -106,6 +130,8 @@ BACKTEST_EXPORT_REQUESTS_PER_MINUTE = 10
 BACKTEST_MAX_SHARE = 0.25
 BACKTEST_MAX_RATE_LIMIT_WAITS = 10  # 429s in a row on one request, then the run stops (resumable)
 BACKTEST_MAX_OUTAGE_TRIES = 5  # tries of one request against a failing Zendesk, then the run stops
+BACKTEST_BACKOFF_BASE_SECONDS = 2.0  # between those tries: 2, 4, 8, 16 s
+BACKTEST_BACKOFF_CAP_SECONDS = 300.0
 # Zendesk leaves the last minute out of every incremental export and refuses a later start_time.
 INCREMENTAL_EXPORT_LAG_SECONDS = 60
 SHOW_MANY_USERS_MAX_IDS = 100  # GET /api/v2/users/show_many takes up to 100 ids

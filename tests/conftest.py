@@ -146,3 +146,17 @@ def real_redis(redis_test_url):
 @pytest.fixture
 def real_queue(real_redis):
     return make_queue(real_redis, "escalator-test")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A redis-server of this test's own (tests.processes.RedisServer), stopped after it."""
+    from tests.processes import RedisServer
+
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory).start()
+    try:
+        yield server
+    finally:
+        server.stop()

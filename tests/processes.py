@@ -87,3 +87,63 @@ def redis_server_binary() -> str:
     if not found:
         raise RuntimeError("redis-server is not installed (.ci/run installs it)")
     return found
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, in `directory`: to stop, kill, hang
+    (SIGSTOP) and restart, which the shared server must never be. Started without persistence
+    unless `options` say otherwise (`appendonly="yes"`)."""
+
+    def __init__(self, directory: Path, **options: str):
+        from tests.helpers import free_port
+
+        self.directory = directory
+        self.port = free_port()
+        self.options = {"save": "", "appendonly": "no", **options}
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: Process | None = None
+        self.starts = 0
+
+    def start(self) -> RedisServer:
+        import redis
+
+        self.starts += 1
+        argv = [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)]
+        for name, value in self.options.items():
+            argv += [f"--{name.replace('_', '-')}", value]
+        self.process = Process(argv, env={}, log_path=self.directory / f"redis-{self.starts}.log")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis(port=self.port, socket_connect_timeout=0.5).ping():
+                    return self
+            except redis.BusyLoadingError:
+                pass  # loading its append-only file
+            except redis.ConnectionError:
+                if self.process.popen.poll() is not None:
+                    break
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start:\n{self.process.output()}")
+
+    @property
+    def client(self):
+        import redis
+
+        return redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=5)
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.process is not None
+        os.kill(self.process.popen.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL: no last write to disk, as an out-of-memory kill or a lost machine."""
+        assert self.process is not None
+        self.signal(signal.SIGKILL)
+        self.process.popen.wait()
+        self.process.stop()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.popen.poll() is None:
+                self.signal(signal.SIGCONT)  # a hung server would not hear SIGTERM
+            self.process.stop()

@@ -42,10 +42,14 @@ on its first line; drive it over HTTP:
     POST /_stub/reset                     forget requests, scripts, tickets, comments, fields
     POST /_stub/script                    {"path": "/api/v2/tickets/1", "method": "PUT",
                                            "status": 429|409|500|..., "retry_after": 2,
-                                           "hang": 5.0, "times": 1}
+                                           "hang": 5.0, "hang_after": 5.0, "times": 1}
                                           the next `times` matching requests get `status` (with
                                           Retry-After for 429), or wait `hang` seconds first and
-                                          then are answered normally (as a slow Zendesk would)
+                                          then are answered normally (as a slow Zendesk would),
+                                          or are applied and answered `hang_after` seconds later
+                                          (Zendesk did the work; the answer is late, or lost)
+    POST /_stub/outage                    {"status": 503} every API request gets it until
+                                          {"status": null} (a Zendesk that is down)
     POST /_stub/tickets                   {"ticket": {...}} add or replace a ticket
     POST /_stub/comments                  {"ticket_id": 1, "comment": {...}, "author": {...}}
     POST /_stub/fields                    {"id": 103, "type": "date"|"tagger"|"text"|"checkbox",
@@ -103,6 +107,7 @@ class StubZendesk:
         self._messages: dict[int, list[dict]] = {}
         self._fields: dict[int, dict] = {}
         self._updates: dict[int, list[float]] = {}
+        self._outage: int | None = None
         self._users: dict[int, dict] = {
             integration_user_id: {"id": integration_user_id, "name": "Escalator", "role": "admin"}
         }
@@ -152,6 +157,7 @@ class StubZendesk:
         with self._lock:
             self._requests.clear()
             self._scripts.clear()
+            self._outage = None
             self._tickets.clear()
             self._comments.clear()
             self._messages.clear()
@@ -166,10 +172,11 @@ class StubZendesk:
         times: int = 1,
         retry_after: float | None = None,
         hang: float | None = None,
+        hang_after: float | None = None,
         method: str | None = None,
     ) -> None:
-        if status is None and hang is None:
-            raise ValueError("script needs a status or a hang")
+        if status is None and hang is None and hang_after is None:
+            raise ValueError("script needs a status, a hang or a hang_after")
         with self._lock:
             self._scripts.append(
                 {
@@ -179,8 +186,14 @@ class StubZendesk:
                     "times": times,
                     "retry_after": retry_after,
                     "hang": hang,
+                    "hang_after": hang_after,
                 }
             )
+
+    def outage(self, status: int | None) -> None:
+        """Answer every API request with `status` (503: Zendesk is down) until `outage(None)`."""
+        with self._lock:
+            self._outage = status
 
     def seed_ticket(self, ticket: dict) -> dict:
         with self._lock:
@@ -242,6 +255,9 @@ class StubZendesk:
         }
         with self._lock:
             self._requests.append(record)
+            if self._outage:
+                record["status"] = self._outage
+                return self._outage, {}, {"error": "ServiceUnavailable", "description": "stub outage"}
             scripted = self._next_script(method, path)
         if scripted and scripted["hang"]:
             time.sleep(scripted["hang"])
@@ -252,6 +268,8 @@ class StubZendesk:
                 status, headers, payload = self._answer(method, path, query, body)
         with self._lock:
             record["status"] = status
+        if scripted and scripted["hang_after"]:
+            time.sleep(scripted["hang_after"])
         return status, headers, payload
 
     def _next_script(self, method: str, path: str) -> dict | None:
@@ -529,10 +547,14 @@ def _control(stub: StubZendesk, method: str, path: str, body) -> tuple[int, dict
                 times=int(body.get("times", 1)),
                 retry_after=body.get("retry_after"),
                 hang=body.get("hang"),
+                hang_after=body.get("hang_after"),
                 method=body.get("method"),
             )
         except (KeyError, ValueError) as e:
             return 400, {}, {"error": f"bad script: {e}"}
+        return 200, {}, {"ok": True}
+    if method == "POST" and path == "/_stub/outage":
+        stub.outage(body.get("status"))
         return 200, {}, {"ok": True}
     if method == "POST" and path == "/_stub/tickets":
         return 200, {}, {"ticket": stub.seed_ticket(body["ticket"])}

@@ -21,6 +21,19 @@ def test_readyz_ok(client):
     assert response.status_code == 200 and response.json["redis"] == "ok"
 
 
+def test_readyz_says_whether_a_scheduler_runs_without_changing_its_status(app, client, fake_redis):
+    from rq.scheduler import RQScheduler
+
+    response = client.get("/readyz")
+    assert (response.status_code, response.json["scheduler"]) == (200, "not running")  # the web is still ready
+    names = [queue.name for queue in app.extensions["escalator"].queues.values()]
+    for name in names[:-1]:
+        fake_redis.set(RQScheduler.get_locking_key(name), "escalator-host-1", ex=15)
+    assert client.get("/readyz").json["scheduler"] == "not running"  # one queue has none
+    fake_redis.set(RQScheduler.get_locking_key(names[-1]), "escalator-host-1", ex=15)
+    assert client.get("/readyz").json["scheduler"] == "running"
+
+
 def test_metrics_count_webhook_outcomes(client, post_signed):
     post_signed({"type": "zen:event-type:ticket.merged", "id": "x"})
     text = client.get("/metrics").get_data(as_text=True)

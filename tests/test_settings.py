@@ -172,3 +172,28 @@ def test_observability_settings_are_validated_and_the_secrets_never_shown():
         Settings.from_env({"ESCALATOR_LOG_FORMAT": "xml", "SENTRY_DSN": "key@sentry"})
     assert len(caught.value.problems) == 2
     assert "ESCALATOR_LOG_FORMAT" in str(caught.value) and "SENTRY_DSN" in str(caught.value)
+
+
+def test_the_retry_policy_is_configurable_and_checked():
+    settings = Settings.from_env(
+        {
+            "ESCALATOR_RETRY_GIVE_UP_SECONDS": "172800",
+            "ESCALATOR_RETRY_BACKOFF_BASE_SECONDS": "2",
+            "ESCALATOR_RETRY_BACKOFF_CAP_SECONDS": "600",
+        }
+    )
+    assert (
+        settings.retry_give_up_seconds,
+        settings.retry_backoff_base_seconds,
+        settings.retry_backoff_cap_seconds,
+    ) == (
+        172800,
+        2,
+        600,
+    )
+    assert Settings.from_env({}).retry_give_up_seconds >= 24 * 3600  # a day at least, by default
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({"ESCALATOR_RETRY_BACKOFF_BASE_SECONDS": "30", "ESCALATOR_RETRY_BACKOFF_CAP_SECONDS": "10"})
+    assert raised.value.problems == [
+        "ESCALATOR_RETRY_BACKOFF_CAP_SECONDS must not be below ESCALATOR_RETRY_BACKOFF_BASE_SECONDS"
+    ]

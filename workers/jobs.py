@@ -8,22 +8,24 @@ can go wrong into the right next step:
 - TicketWritesExhausted (the ticket's own budget, Zendesk's per-ticket limit): rescheduled when
   its oldest write leaves the window -> "rescheduled:ticket_budget"
 - TicketBusy (lock wait): rescheduled in a few seconds -> "rescheduled:busy"
-- ZendeskUnavailable (5xx, timeouts), Conflict (409 that did not settle): rescheduled with
-  exponential backoff and jitter -> "rescheduled:unavailable" / "rescheduled:conflict"; after
-  MAX_OUTAGE_ATTEMPTS of these the job fails (GaveUp) into RQ's failed registry
+- ZendeskUnavailable (5xx, timeouts), Conflict (409 that did not settle), a Redis error inside the
+  job: rescheduled with capped exponential backoff and jitter (workers.retry_policy) ->
+  "rescheduled:unavailable" / "rescheduled:conflict" / "rescheduled:redis_unavailable"
 - ShutDownImminentException (HerokuWorker, a few seconds after the dyno's SIGTERM) and
   JobTimeoutException (RQ, at the job timeout): rescheduled shortly -> "rescheduled:shutdown" /
   "rescheduled:timeout". The webhook was acknowledged, so the event must not wait for a manual
-  requeue; a re-run is safe (done marks, safe_update). Timeouts count as outage attempts.
+  requeue; a re-run is safe (done marks, safe_update). Timeouts count as outages.
 - AuthFailed (401/403): the job fails at once, with a clear log line
 - anything else: the job fails, and RQ records why
 
+All of these are waited out, however often they come, until `deadline`: the retry policy's
+give-up time (a day by default) after the job's first reschedule. Then the job fails (GaveUp)
+into RQ's failed registry, with a log line. A job cut off from outside (its worker killed) is
+re-run by RQ itself (workers.reruns).
+
 `attempt` counts reschedules of any kind (it names the retry job); `outage_attempt` counts only
-outages (5xx, timeouts, unsettled conflicts), sets their backoff and stops at
-MAX_OUTAGE_ATTEMPTS, so throttling before an outage does not eat its retries. Rate limits,
-throttling, a spent ticket budget, busy tickets and deploys are waited out until `deadline`,
-MAX_DELAY_SECONDS after the first reschedule (the numbers are in app.defaults). All three travel
-as the job's keyword arguments so `TicketEvent` stays as the web app made it.
+outages and sets their backoff, so throttling before an outage does not lengthen its first waits.
+All three travel as the job's keyword arguments so `TicketEvent` stays as the web app made it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import redis
 from rq import Queue, get_current_job
 from rq.exceptions import ShutDownImminentException
 from rq.job import Job
@@ -48,9 +51,12 @@ from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
 from workers import process
 from workers.apply import TicketBusy, TicketEventApplier
 from workers.rate_limit import Throttled
+from workers.retry_policy import RetryPolicy
 from workers.ticket_budget import TicketWritesExhausted
 
 log = logging.getLogger("escalator.worker")
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
 
 
 class GaveUp(Exception):
@@ -62,10 +68,21 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, d
     job = get_current_job()
     if job is None:
         raise RuntimeError("apply_ticket_event runs as an RQ job")
-    applier = process.context(job.connection).applier
-    queue = make_queue(job.connection, job.origin)
+    context = process.context(job.connection)
+    # The context's own Redis client (short timeouts), not the worker's (RQ stretches its timeout
+    # past the blocking dequeue): a reschedule against a hung Redis fails in seconds.
+    queue = make_queue(context.connection, job.origin)
     accepted_at = webhook_accepted_at(job, TicketEvent.from_job(event).job_id)
-    return run(applier, queue, event, attempt, outage_attempt, deadline, accepted_at=accepted_at)
+    return run(
+        context.applier,
+        queue,
+        event,
+        attempt,
+        outage_attempt,
+        deadline,
+        accepted_at=accepted_at,
+        retry_policy=context.retry_policy,
+    )
 
 
 def webhook_accepted_at(job: Job, first_job_id: str) -> datetime | None:
@@ -86,13 +103,15 @@ def run(
     deadline: float | None = None,
     *,
     accepted_at: datetime | None = None,
+    retry_policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ) -> str:
     """Apply the event, reschedule or fail; count the result for /metrics either way (and, when
     it wrote to Zendesk, the seconds since its webhook was accepted)."""
     # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
     prefix = "dry_run:" if applier.dry_run else ""
     try:
-        status = _apply_or_reschedule(applier, queue, event, _Budget(attempt, outage_attempt, deadline))
+        budget = _Budget(attempt, outage_attempt, deadline, retry_policy)
+        status = _apply_or_reschedule(applier, queue, event, budget)
     except Exception:
         record_job_result(queue.connection, prefix + "failed")
         raise
@@ -105,11 +124,12 @@ def run(
 @dataclass(frozen=True)
 class _Budget:
     """How often a job was rescheduled (`attempt`, also its retry job id), how many of those were
-    outages, and the Unix time after which delays are no longer waited out."""
+    outages, the Unix time after which it stops being retried, and the policy that sets both."""
 
     attempt: int
     outage_attempt: int
     deadline: float | None
+    policy: RetryPolicy
 
 
 def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, budget: _Budget) -> str:
@@ -132,7 +152,10 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
         )
     except (ZendeskUnavailable, Conflict) as e:
         reason = "conflict" if isinstance(e, Conflict) else "unavailable"
-        return _reschedule(queue, event, budget, backoff_seconds(budget.outage_attempt), reason, e, outage=True)
+        return _reschedule(queue, event, budget, _backoff(budget), reason, e, outage=True)
+    except (redis.ConnectionError, redis.TimeoutError) as e:
+        # If Redis is still gone, this reschedule fails too and RQ re-runs the job (workers.reruns).
+        return _reschedule(queue, event, budget, _backoff(budget), "redis_unavailable", e, outage=True)
     except AuthFailed as e:
         log.error(
             "worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
@@ -144,9 +167,8 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
         raise
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: 2, 4, 8 ... s (capped), each scaled by 0.5-1.0."""
-    return min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
+def _backoff(budget: _Budget) -> float:
+    return budget.policy.backoff_seconds(budget.outage_attempt)
 
 
 def _jitter() -> float:
@@ -156,15 +178,11 @@ def _jitter() -> float:
 def _reschedule(
     queue: Queue, event: dict, budget: _Budget, delay: float, reason: str, error: BaseException, outage: bool = False
 ) -> str:
-    """Enqueue the same event again in `delay` seconds, or fail the job when its budget is spent.
-
-    `outage` says this reschedule counts against the outage budget; the others against the deadline.
-    """
+    """Enqueue the same event again in `delay` seconds, or fail the job when that is past its
+    deadline. `outage` says this reschedule counts as an outage (it lengthens the next backoff)."""
     ticket_event = TicketEvent.from_job(event)
     attempt, outage_attempt = budget.attempt + 1, budget.outage_attempt + outage
-    deadline = budget.deadline or time.time() + defaults.MAX_DELAY_SECONDS
-    if outage and outage_attempt >= defaults.MAX_OUTAGE_ATTEMPTS:
-        _give_up(ticket_event, outage_attempt, reason, error)
+    deadline = budget.deadline or time.time() + budget.policy.give_up_seconds
     if time.time() + delay > deadline:
         _give_up(ticket_event, attempt, reason, error)
     queue.enqueue_in(

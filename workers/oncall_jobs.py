@@ -25,8 +25,8 @@ def deliver_notice(
 ) -> str:
     job = _current_job()
     context = process.context(job.connection)
-    queue = make_queue(job.connection, job.origin)
-    budget = Budget(attempt, outage_attempt, deadline)
+    queue = make_queue(context.connection, job.origin)  # the context's client: short timeouts
+    budget = Budget(attempt, outage_attempt, deadline, context.retry_policy)
     return notices.run(context.paging, context.zendesk, queue, job.id, notice, budget)
 
 
@@ -36,8 +36,9 @@ def check_first_response(
     job = _current_job()
     context = process.context(job.connection)
     check = FirstResponseCheck(context.watchdog, context.paging, context.zendesk, context.policy)
-    queue = make_queue(job.connection, job.origin)
-    return run_check(check, queue, job.id, ticket_id, due, since, Budget(attempt, outage_attempt, deadline))
+    queue = make_queue(context.connection, job.origin)
+    budget = Budget(attempt, outage_attempt, deadline, context.retry_policy)
+    return run_check(check, queue, job.id, ticket_id, due, since, budget)
 
 
 def _current_job() -> Job:

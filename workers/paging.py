@@ -288,7 +288,7 @@ class Paging:
         action = event["event_action"]
         delay = error.retry_after if isinstance(error, NoticeRateLimited) else 0.0
         if isinstance(error, NoticeUnavailable):
-            delay = defaults.BACKOFF_BASE_SECONDS
+            delay = defaults.RETRY_BACKOFF_BASE_SECONDS  # the first wait of the retry policy
         notice = {"vendor": "pagerduty", "ticket_id": ticket_id, **payload}
         job_id = self._enqueue(notice, delay, f"page-{action}-{ticket_id}")
         level = logging.ERROR if isinstance(error, NoticeRejected) else logging.WARNING

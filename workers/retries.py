@@ -1,11 +1,11 @@
 """Retrying the on-call jobs (notices, SLA checks): what went wrong -> when to try again.
 
 The same rules as the ticket job's (workers/jobs.py, docs/worker.md "Rate limits and retries"),
-with one difference for PagerDuty: a page must never be lost, so PagerDuty's outages are waited
-out like its rate limits, with backoff, until the job's deadline (MAX_DELAY_SECONDS after its
-first reschedule), instead of failing after MAX_OUTAGE_ATTEMPTS. Slack (a second notice) and
-Zendesk outages keep the ordinary outage budget. A refusal (400, 401/403) is not retried: the job
-fails into RQ's failed registry, with a clear log line, to be requeued once fixed.
+with the same retry policy (workers/retry_policy.py): PagerDuty's and Zendesk's outages are waited
+out with capped exponential backoff, like their rate limits, until the job's deadline (the policy's
+give-up time after its first reschedule). Slack, a second notice that is worth little hours late,
+is given up after SLACK_MAX_OUTAGE_ATTEMPTS outage tries. A refusal (400, 401/403) is not retried:
+the job fails into RQ's failed registry, with a clear log line, to be requeued once fixed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -26,12 +26,13 @@ from app.infra.queueing import job_options
 from app.oncall.errors import NoticeRateLimited, NoticeUnavailable
 from app.zendesk import Conflict, RateLimited, ZendeskUnavailable
 from workers.rate_limit import Throttled
+from workers.retry_policy import RetryPolicy
 from workers.ticket_budget import TicketWritesExhausted
 from workers.ticket_lock import TicketBusy
 
 log = logging.getLogger("escalator.worker")
 
-PAGERDUTY = "pagerduty"
+SLACK = "slack"
 
 
 class GaveUp(Exception):
@@ -41,11 +42,12 @@ class GaveUp(Exception):
 @dataclass(frozen=True)
 class Budget:
     """How often a job was rescheduled (it names the retry job), how many of those were outages
-    that count, and the Unix time after which delays are no longer waited out."""
+    (they set the backoff), the Unix time after which it stops being retried, and the policy."""
 
     attempt: int = 0
     outage_attempt: int = 0
     deadline: float | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class NextTry:
     delay: float
     reason: str
     outage: bool = False  # an outage: the next one backs off longer
-    limited: bool = False  # and it counts towards MAX_OUTAGE_ATTEMPTS
+    limited: bool = False  # and it counts towards SLACK_MAX_OUTAGE_ATTEMPTS
 
 
 def next_try(error: BaseException, budget: Budget) -> NextTry | None:
@@ -61,11 +63,11 @@ def next_try(error: BaseException, budget: Budget) -> NextTry | None:
     if isinstance(error, (NoticeRateLimited, RateLimited)):
         return NextTry(error.retry_after + jitter(), "rate_limited")
     if isinstance(error, NoticeUnavailable):
-        backoff = backoff_seconds(budget.outage_attempt)
-        return NextTry(backoff, "unavailable", outage=True, limited=error.vendor != PAGERDUTY)
+        backoff = budget.policy.backoff_seconds(budget.outage_attempt)
+        return NextTry(backoff, "unavailable", outage=True, limited=error.vendor == SLACK)
     if isinstance(error, (ZendeskUnavailable, Conflict)):
         reason = "conflict" if isinstance(error, Conflict) else "unavailable"
-        return NextTry(backoff_seconds(budget.outage_attempt), reason, outage=True, limited=True)
+        return NextTry(budget.policy.backoff_seconds(budget.outage_attempt), reason, outage=True)
     if isinstance(error, Throttled):
         return NextTry(error.wait + jitter(), "throttled")
     if isinstance(error, TicketWritesExhausted):
@@ -75,7 +77,7 @@ def next_try(error: BaseException, budget: Budget) -> NextTry | None:
     if isinstance(error, ShutDownImminentException):
         return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "shutdown")
     if isinstance(error, JobTimeoutException):
-        return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "timeout", outage=True, limited=True)
+        return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "timeout", outage=True)
     return None
 
 
@@ -93,8 +95,8 @@ def reschedule(
     spent; "rescheduled:<reason>". `what` names the job in the log line."""
     attempt = budget.attempt + 1
     outage_attempt = budget.outage_attempt + step.outage
-    deadline = budget.deadline or time.time() + defaults.MAX_DELAY_SECONDS
-    if step.limited and outage_attempt >= defaults.MAX_OUTAGE_ATTEMPTS:
+    deadline = budget.deadline or time.time() + budget.policy.give_up_seconds
+    if step.limited and outage_attempt >= defaults.SLACK_MAX_OUTAGE_ATTEMPTS:
         give_up(what, outage_attempt, step.reason, error)
     if time.time() + step.delay > deadline:
         give_up(what, attempt, step.reason, error)
@@ -128,11 +130,6 @@ def first_job_id(job_id: str) -> str:
     """The job id a retry chain is named after (`<id>-retry3` -> `<id>`)."""
     head, sep, tail = job_id.rpartition("-retry")
     return head if sep and tail.isdigit() else job_id
-
-
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with jitter: 2, 4, 8 ... s (capped), each scaled by 0.5-1.0."""
-    return min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt) * random.uniform(0.5, 1.0)
 
 
 def jitter() -> float:

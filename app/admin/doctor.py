@@ -35,7 +35,14 @@ from app.admin.desired import (
 )
 from app.admin.plan import is_trigger_connected, plan_install
 from app.admin.zendesk_api import AdminError, AdminZendesk, explain
-from app.infra.liveness import failed_count, live_workers, oldest_wait_seconds, persistence, scheduler_holder
+from app.infra.liveness import (
+    failed_count,
+    live_workers,
+    oldest_wait_seconds,
+    overdue_seconds,
+    persistence,
+    scheduler_state,
+)
 from app.infra.queueing import make_queues
 from app.infra.settings import Settings
 from app.policy import Policy
@@ -311,7 +318,7 @@ def _queue_checks(settings: Settings, connect: Callable[[str], redis.Redis], now
         rows.append(_workers_check(queues[-1]))
         rows.append(_queue_depth_check(queues, now))
         rows.append(_failed_check(queues))
-        rows.append(_scheduler_check(connection, settings.queue_name))
+        rows.append(_scheduler_check(queues, now))
         rows.append(_persistence_check(connection))
     except redis.RedisError as error:
         fix = "check REDIS_URL, and that the Redis add-on is up (heroku redis:info)"
@@ -355,14 +362,24 @@ def _failed_check(queues: list[Any]) -> Check:
     return Check("failed jobs", OK, "none")
 
 
-def _scheduler_check(connection: redis.Redis, queue_name: str) -> Check:
-    holder = scheduler_holder(connection, queue_name)
-    if holder is None:
-        fix = "escalator worker runs it: start a worker (heroku ps:scale worker=1); retries wait for it"
-        return Check("scheduler", FAIL, "no scheduler holds the queue's lock", fix)
-    return Check("scheduler", OK, f"running ({holder})")
+def _scheduler_check(queues: list[Any], now: datetime) -> Check:
+    """Every queue's due jobs need a scheduler (one worker's usually holds all the locks)."""
+    states = {queue.name: scheduler_state(queue.connection, queue.name, now) for queue in queues}
+    waits = [seconds for queue in queues if (seconds := overdue_seconds(queue, now)) is not None]
+    overdue = max(waits) if waits else None
+    orphaned = [name for name, state in states.items() if state.holder is None]
+    if orphaned:
+        fix = "every escalator worker runs one: start a worker (heroku ps:scale worker=1); retries wait for it"
+        waiting = f"; a due retry has waited {overdue:.0f} s" if overdue is not None else ""
+        what = "the queues'" if len(orphaned) == len(queues) else f"the lock of {', '.join(orphaned)}"
+        return Check("scheduler", FAIL, f"not running: no scheduler holds {what} lock{waiting}", fix)
+    described = "; ".join(sorted({state.describe() for state in states.values()}))
+    if overdue is not None and overdue > defaults.DOCTOR_SCHEDULED_MAX_OVERDUE_SECONDS:
+        fix = "the scheduler is stuck: heroku logs --ps worker (scheduler.*); heroku ps:restart worker"
+        return Check("scheduler", FAIL, f"{described}, but a due retry has waited {overdue:.0f} s", fix)
+    return Check("scheduler", OK, described)
 
 
 def _persistence_check(connection: redis.Redis) -> Check:
     found = persistence(connection)
-    return Check("persistence", OK if found.enabled else WARN, found.detail)
+    return Check("persistence", OK if found.safe else WARN, found.detail)

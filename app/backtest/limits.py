@@ -129,7 +129,7 @@ class PacedReader:
                 outages += 1
                 if outages >= defaults.BACKTEST_MAX_OUTAGE_TRIES:
                     raise GaveUp(f"{error} ({outages} tries)") from None
-                wait = min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS**outages)
+                wait = min(defaults.BACKTEST_BACKOFF_CAP_SECONDS, defaults.BACKTEST_BACKOFF_BASE_SECONDS**outages)
                 log.info("backtest.zendesk_unavailable path=%s wait=%.0fs", path, wait)
                 self.sleep(wait)
 

@@ -1,28 +1,29 @@
 """`escalator serve`: the web app and a worker in one process, for trying the service.
 
-With no REDIS_URL the queue lives in an in-memory Redis (fakeredis). RQ's forking worker and its
-forked scheduler would each get a copy of that memory, so jobs run in this process
-(`SimpleWorker`) and scheduled jobs (rate-limit and retry delays) are moved by a thread here.
+With no REDIS_URL the queue lives in an in-memory Redis (fakeredis). RQ's forking worker would
+get a copy of that memory, so jobs run in this process (`SimpleWorker`). Scheduled jobs
+(rate-limit and retry delays) are moved by the same scheduler thread as `escalator worker`'s
+(workers.scheduler), which also re-runs the jobs of a process that died (workers.reaper).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import replace
 
-from rq import Queue, SimpleWorker
-from rq.scheduler import RQScheduler
+from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
-from app import defaults
+from app.infra.liveness import log_persistence
 from app.infra.logs import configure_logging
 from app.infra.queueing import connect, embedded_redis, make_queues
 from app.infra.settings import LOCAL_DEV_SECRET, Settings
 from app.web.factory import create_app
 from workers import process
+from workers.reruns import rerun_interrupted
+from workers.scheduler import Scheduler
 
 log = logging.getLogger("escalator.serve")
 
@@ -36,6 +37,8 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
             "with the local development secret (escalator replay uses it)"
         )
     settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
+    if settings.redis_url:
+        log_persistence(settings.redis_url, log)
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()
     queues = make_queues(connection, settings.queue_name)  # most urgent first
     app = create_app(settings, redis_connection=connection)
@@ -51,18 +54,13 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
         settings.dry_run,
     )
 
-    if not settings.redis_url:
-        threading.Thread(target=_move_scheduled_jobs, args=(queues,), name="scheduler", daemon=True).start()
-    worker = SimpleWorker(queues, connection=connection, serializer=JSONSerializer)
+    scheduler_connection = connect(settings.redis_url) if settings.redis_url else connection
+    scheduler = Scheduler(scheduler_connection, [queue.name for queue in queues]).start()
+    worker = SimpleWorker(
+        queues, connection=connection, serializer=JSONSerializer, exception_handlers=[rerun_interrupted]
+    )
     try:
-        worker.work(with_scheduler=bool(settings.redis_url), logging_level="INFO")
+        worker.work(logging_level="INFO")
     finally:
+        scheduler.stop()
         server.shutdown()
-
-
-def _move_scheduled_jobs(queues: list[Queue]) -> None:
-    scheduler = RQScheduler(queues, connection=queues[0].connection, serializer=JSONSerializer)
-    while True:
-        scheduler.acquire_locks()
-        scheduler.enqueue_scheduled_jobs()
-        time.sleep(defaults.EMBEDDED_SCHEDULER_INTERVAL_SECONDS)

@@ -51,6 +51,10 @@ class Settings:
     max_body_bytes: int = defaults.MAX_BODY_BYTES
     event_seen_ttl_seconds: int = defaults.EVENT_SEEN_TTL_SECONDS
     zendesk_requests_per_minute: int = defaults.ZENDESK_REQUESTS_PER_MINUTE
+    # How a job that cannot be done now is retried (workers/retry_policy.py).
+    retry_give_up_seconds: int = defaults.RETRY_GIVE_UP_SECONDS
+    retry_backoff_base_seconds: int = defaults.RETRY_BACKOFF_BASE_SECONDS
+    retry_backoff_cap_seconds: int = defaults.RETRY_BACKOFF_CAP_SECONDS
     policy_path: Path = field(default_factory=default_policy_path)
     # GET /jobs/<id> shows where a webhook's job is; on for `escalator serve`, off when deployed.
     expose_job_status: bool = False
@@ -171,6 +175,14 @@ class Settings:
         if log_format not in LOG_FORMATS:
             problems.append(f"ESCALATOR_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
             log_format = "auto"
+        backoff_base = reader.integer(
+            "ESCALATOR_RETRY_BACKOFF_BASE_SECONDS", defaults.RETRY_BACKOFF_BASE_SECONDS, 1, 60
+        )
+        backoff_cap = reader.integer("ESCALATOR_RETRY_BACKOFF_CAP_SECONDS", defaults.RETRY_BACKOFF_CAP_SECONDS, 1, 3600)
+        if backoff_cap < backoff_base:
+            problems.append(
+                "ESCALATOR_RETRY_BACKOFF_CAP_SECONDS must not be below ESCALATOR_RETRY_BACKOFF_BASE_SECONDS"
+            )
 
         settings = cls(
             redis_url=redis_url,
@@ -193,6 +205,11 @@ class Settings:
             zendesk_requests_per_minute=reader.integer(
                 "ZENDESK_REQUESTS_PER_MINUTE", defaults.ZENDESK_REQUESTS_PER_MINUTE, 1, 2500
             ),
+            retry_give_up_seconds=reader.integer(
+                "ESCALATOR_RETRY_GIVE_UP_SECONDS", defaults.RETRY_GIVE_UP_SECONDS, 10, 30 * 86400
+            ),
+            retry_backoff_base_seconds=backoff_base,
+            retry_backoff_cap_seconds=backoff_cap,
             policy_path=policy_path,
             expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
             pagerduty_routing_key=routing_key,

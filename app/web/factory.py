@@ -12,6 +12,7 @@ from datetime import datetime
 import redis
 from flask import Flask
 
+from app.infra.liveness import log_persistence
 from app.infra.logs import configure_logging, log_event
 from app.infra.metrics import OutcomeCounter
 from app.infra.queueing import LANES, QueueNames, connect_web, make_queue
@@ -44,6 +45,7 @@ def create_app(
         if not settings.redis_url:
             raise SettingsError([MISSING_REDIS])
         redis_connection = connect_web(settings.redis_url)
+        log_persistence(settings.redis_url, log)  # once: gunicorn builds the app in its master
     init_sentry(settings, "web")
 
     app = Flask(__name__)

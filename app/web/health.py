@@ -1,4 +1,9 @@
-"""GET /healthz (the process answers), GET /readyz (Redis answers), GET /metrics."""
+"""GET /healthz (the process answers), GET /readyz (Redis answers), GET /metrics.
+
+/readyz's status is about this web process alone: 200 when its Redis answers, else 503. The body
+also says whether a scheduler runs (workers move delayed retries only while one does), for a
+person or a dashboard to read; a missing scheduler is not a reason to take the web out of rotation.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import redis
 from flask import Blueprint, Response, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.infra.liveness import scheduler_running
 from app.infra.metrics import queue_registry
 from app.web.services import services
 
@@ -28,7 +34,21 @@ def readyz() -> Response:
         response = jsonify({"status": "unavailable", "redis": f"unreachable ({type(error).__name__})"})
         response.status_code = 503
         return response
-    return jsonify({"status": "ready", "redis": "ok", "dry_run": running.settings.dry_run})
+    return jsonify(
+        {
+            "status": "ready",
+            "redis": "ok",
+            "dry_run": running.settings.dry_run,
+            "scheduler": _scheduler(running.redis, [queue.name for queue in running.queues.values()]),
+        }
+    )
+
+
+def _scheduler(connection: redis.Redis, queue_names: list[str]) -> str:
+    try:
+        return "running" if scheduler_running(connection, queue_names) else "not running"
+    except redis.RedisError:
+        return "unknown"
 
 
 @bp.get("/metrics")

@@ -6,6 +6,7 @@ registration and scheduler lock, a real queue and a real failed-job registry.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from rq.scheduler import RQScheduler
 
 from app.admin import names
 from app.admin.doctor import FAIL, OK, SKIP, WARN, Check, exit_status, render, run_doctor
-from app.infra.queueing import connect, make_queue
+from app.infra.queueing import URGENT, QueueNames, connect, make_queue
 from app.infra.settings import Settings
 from app.timestamps import utc_now
 from tests.admin.conftest import SERVICE, TODAY, TOKEN, with_fields
@@ -97,7 +98,9 @@ def setup(fake, rsps, api, policy, echo, real_redis, redis_test_url) -> Setup:
     )
     queue = make_queue(real_redis, QUEUE)
     Worker([queue], connection=real_redis, name="doctor-test-worker").register_birth()
-    RQScheduler([QUEUE], connection=real_redis, name="doctor-test-scheduler").acquire_locks()
+    RQScheduler(
+        QueueNames(QUEUE).in_priority_order(), connection=real_redis, name="doctor-test-scheduler"
+    ).acquire_locks()
     configured = with_fields(
         policy,
         response_due_field_id=due["id"],
@@ -256,7 +259,18 @@ def failed_job(setup):
 
 
 def no_scheduler(setup):
-    setup.redis.delete(RQScheduler.get_locking_key(QUEUE))
+    setup.redis.delete(*[RQScheduler.get_locking_key(name) for name in QueueNames(QUEUE).in_priority_order()])
+
+
+def a_queue_without_scheduler(setup):
+    setup.redis.delete(RQScheduler.get_locking_key(QueueNames(QUEUE).of(URGENT)))
+
+
+def stuck_scheduler(setup):
+    """A scheduler holds the lock, but a retry due two minutes ago is still waiting."""
+    make_queue(setup.redis, QUEUE).enqueue_at(
+        setup.now - timedelta(minutes=2), "workers.jobs.apply_ticket_event", {"kind": "created"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -307,7 +321,9 @@ def no_scheduler(setup):
         (no_worker, "workers", "no live worker", "heroku ps:scale worker=1"),
         (stuck_queue, "queue", "1 waiting, the oldest for", "heroku ps:scale worker=2"),
         (failed_job, "failed jobs", "1 in the failed registry", "rq requeue"),
-        (no_scheduler, "scheduler", "no scheduler holds the queue's lock", "start a worker"),
+        (no_scheduler, "scheduler", "not running: no scheduler holds the queues' lock", "start a worker"),
+        (a_queue_without_scheduler, "scheduler", f"no scheduler holds the lock of {QUEUE}-urgent", "start a worker"),
+        (stuck_scheduler, "scheduler", "but a due retry has waited 1", "heroku ps:restart worker"),
     ],
     ids=lambda value: value.__name__ if callable(value) else None,
 )
@@ -356,6 +372,14 @@ def test_without_credentials_zendesk_rows_are_skipped(setup):
     checks = setup.run()
     assert next(c for c in checks if c.name == "credentials").status == FAIL
     assert {c.name for c in checks if c.status == SKIP} >= {"webhook", "signing secret", "fields", "schedule"}
+
+
+def test_the_scheduler_row_names_the_running_scheduler(setup):
+    scheduler = RQScheduler(QueueNames(QUEUE).in_priority_order(), connection=setup.redis, name="doctor-test-scheduler")
+    scheduler.register_birth()
+    row = setup.row("scheduler")
+    assert row.status == OK
+    assert row.detail.startswith(f"running (doctor-test-scheduler, pid {os.getpid()} on ")
 
 
 def test_persistence_is_only_ever_a_warning():

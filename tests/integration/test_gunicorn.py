@@ -7,7 +7,8 @@ import subprocess
 import pytest
 import requests
 
-from app.infra.queueing import make_queue
+from app.infra.queueing import make_queue, make_queues
+from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port
 from tests.processes import BIN, Process, process_env, procfile_command
 
@@ -52,15 +53,26 @@ def test_gunicorn_accepts_a_replayed_webhook_and_enqueues_it(gunicorn, real_redi
     assert requests.get(base + "/readyz", timeout=5).json()["redis"] == "ok"
 
 
-def test_gunicorn_refuses_a_bad_signature(gunicorn):
+def test_gunicorn_refuses_a_fresh_body_signed_with_another_secret(gunicorn, real_redis):
+    """Only the HMAC is wrong: a fresh timestamp, the right headers, a real event. The same body
+    signed with the right secret is accepted, so the 401 can only come from the HMAC check."""
     base, _ = gunicorn
-    response = requests.post(
-        base + "/webhooks/zendesk",
-        json={"type": "x"},
-        timeout=5,
-        headers={"X-Zendesk-Webhook-Signature": "bad", "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"},
-    )
+    raw = (SAMPLES / "ticket_created__urgent_incident.json").read_bytes()
+    forged = signed_headers("not-the-secret", raw)  # timestamp: now
+    response = requests.post(base + "/webhooks/zendesk", data=raw, timeout=5, headers=forged)
     assert response.status_code == 401
+    assert sum(queue.count for queue in make_queues(real_redis, "escalator")) == 0
+
+    genuine = signed_headers("gunicorn-secret", raw, forged["X-Zendesk-Webhook-Signature-Timestamp"])
+    assert requests.post(base + "/webhooks/zendesk", data=raw, timeout=5, headers=genuine).status_code == 202
+    assert sum(queue.count for queue in make_queues(real_redis, "escalator")) == 1
+
+
+def test_gunicorn_says_once_at_start_up_whether_redis_keeps_its_data(gunicorn):
+    _, process = gunicorn
+    lines = [line for line in process.output().splitlines() if "redis.persistence." in line]
+    assert len(lines) == 1  # the app is built once, in gunicorn's master (preload_app)
+    assert "redis.persistence.ok" in lines[0] or "warning" in lines[0].lower()
 
 
 def test_gunicorn_refuses_a_chunked_oversized_body(gunicorn):

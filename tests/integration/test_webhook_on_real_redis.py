@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 import redis
 
+from app import redis_keys
 from app.infra.queueing import make_queue
 from app.web.factory import create_app
 from app.webhooks.signing import signed_headers
@@ -37,6 +39,17 @@ def test_redelivered_event_is_one_job(settings, real_redis):
     assert [a.json["status"] for a in answers] == ["accepted", "duplicate", "duplicate"]
     queue = make_queue(real_redis, settings.queue_name + "-urgent")  # "URGENT: API returning 503"
     assert queue.job_ids == ["zendesk-" + CREATED["id"]]
+
+
+def test_the_seen_marker_is_forgotten_after_its_ttl(settings, real_redis):
+    """The marker that turns a redelivery into a duplicate lives ESCALATOR_EVENT_SEEN_TTL_SECONDS:
+    long enough for Zendesk's redeliveries, and not for ever (Redis would only grow)."""
+    settings = replace(settings, event_seen_ttl_seconds=3600)
+    answer = _post(_app(settings, real_redis).test_client(), CREATED)
+    assert answer.json["status"] == "accepted"
+
+    ttl = real_redis.ttl(redis_keys.webhook_seen(answer.json["job_id"]))
+    assert 3600 - 5 < ttl <= 3600
 
 
 def test_concurrent_redeliveries_make_one_job(settings, real_redis):

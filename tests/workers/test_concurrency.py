@@ -1,12 +1,20 @@
-"""Two comments on one ticket, applied by two workers at once, against the stub Zendesk."""
+"""Two comments on one ticket, applied by two workers at once, against the stub Zendesk; and the
+ticket lock of a job killed while holding it, which must expire."""
 
+import os
+import signal
 import threading
+import time
 
 import pytest
 
+from app import defaults, redis_keys
 from app.ticket_event import COMMENT, TicketEvent
+from app.webhooks.events import parse_event
 from app.zendesk import ZendeskClient
 from tests.stub_zendesk import StubZendesk
+from tests.zendesk.factories import fixture
+from workers.apply import TicketBusy
 
 pytestmark = pytest.mark.redis
 
@@ -54,3 +62,51 @@ def test_two_comments_on_one_ticket_apply_one_after_the_other(make_applier, know
         kinds = ["comments" if r["path"].endswith("/comments") else r["method"] for r in requests]
         assert kinds == ["comments", "GET", "PUT", "comments", "GET"]
         assert stub.ticket(35436)["priority"] == "urgent"
+
+
+class DiesMidWrite:
+    """A Zendesk whose update kills the process that sends it, as an out-of-memory kill would."""
+
+    dry_run = False
+
+    def update_ticket(self, ticket_id, body):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the job should not call {name}")
+
+
+def killed_mid_write(make_applier, event: TicketEvent) -> None:
+    """Apply `event` in a child process that dies holding the ticket's lock."""
+    child = os.fork()
+    if child == 0:
+        try:
+            make_applier(zendesk=DiesMidWrite()).apply(event)
+        finally:
+            os._exit(1)  # not reached: the update kills the child
+    _, status = os.waitpid(child, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+def test_the_lock_of_a_job_killed_while_holding_it_expires(make_applier, known_integration_user, redis_db):
+    event = parse_event(fixture("ticket_created__urgent_outage"))
+    killed_mid_write(make_applier, event)
+
+    left_behind = redis_db.pttl(redis_keys.ticket_lock(event.ticket_id))
+    assert 0 < left_behind <= defaults.TICKET_LOCK_TIMEOUT_SECONDS * 1000  # never a lock for ever
+
+
+def test_a_lock_left_behind_holds_the_ticket_only_until_it_expires(
+    make_applier, known_integration_user, redis_db, monkeypatch
+):
+    monkeypatch.setattr(defaults, "TICKET_LOCK_TIMEOUT_SECONDS", 1)
+    event = parse_event(fixture("ticket_created__urgent_outage"))
+    killed_mid_write(make_applier, event)
+    with StubZendesk() as stub:
+        stub.seed_ticket({"id": event.ticket_id, "updated_at": event.ticket["updated_at"]})
+        applier = make_applier(zendesk=ZendeskClient(stub.url, oauth_token="t"))
+        applier.lock_wait_seconds = 0.2
+        with pytest.raises(TicketBusy):  # the dead job's lock still holds the ticket...
+            applier.apply(event)
+        time.sleep(1)
+        assert applier.apply(event) == "updated"  # ...and then it does not

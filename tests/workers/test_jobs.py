@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+import redis
 import requests
 from rq.exceptions import ShutDownImminentException
 from rq.registry import ScheduledJobRegistry
@@ -17,6 +18,7 @@ from app.zendesk import AuthFailed, ZendeskClient
 from tests.zendesk.factories import BASE_URL, event
 from workers import jobs
 from workers.rate_limit import TokenBucket
+from workers.retry_policy import RetryPolicy
 
 pytestmark = pytest.mark.redis
 
@@ -56,9 +58,9 @@ def test_429_reschedules_after_retry_after_with_the_same_event(applier, api, que
     assert job.func_name == JOB_FUNCTION
     assert job.args == [CREATED.to_job()] and counts(job) == {"attempt": 1, "outage_attempt": 0}
     assert (
-        time.time() + defaults.MAX_DELAY_SECONDS - 5
+        time.time() + defaults.RETRY_GIVE_UP_SECONDS - 5
         < job.kwargs["deadline"]
-        <= time.time() + defaults.MAX_DELAY_SECONDS
+        <= time.time() + defaults.RETRY_GIVE_UP_SECONDS
     )
     assert (job.timeout, job.failure_ttl) == (defaults.JOB_TIMEOUT_SECONDS, defaults.FAILURE_TTL_SECONDS)
 
@@ -68,16 +70,42 @@ def test_outages_reschedule_with_exponential_backoff(applier, api, queue, failur
     api.put(TICKET_URL, **failure)
     assert jobs.run(applier, queue, CREATED.to_job(), attempt=7, outage_attempt=2) == "rescheduled:unavailable"
     [(job, delay)] = scheduled(queue)
-    assert 4 - 1 <= delay <= 8  # 2 s * 2**2 (the outage attempt), jittered to 50-100 %
+    assert 2 - 1 <= delay <= 4  # 1 s * 2**2 (the outage attempt), jittered to 50-100 % (whole seconds in RQ)
     assert counts(job) == {"attempt": 8, "outage_attempt": 3}
 
 
-def test_outage_on_the_last_attempt_fails_the_job_with_the_reason(applier, api, queue, caplog):
+def test_an_outage_of_hours_is_waited_out_at_the_capped_backoff(applier, api, queue):
+    api.put(TICKET_URL, status=503)
+    # The 500th outage in a row: still rescheduled, at most the cap (5 minutes) later.
+    assert jobs.run(applier, queue, CREATED.to_job(), attempt=600, outage_attempt=500) == "rescheduled:unavailable"
+    [(job, delay)] = scheduled(queue)
+    assert defaults.RETRY_BACKOFF_CAP_SECONDS / 2 - 1 <= delay <= defaults.RETRY_BACKOFF_CAP_SECONDS
+    assert counts(job) == {"attempt": 601, "outage_attempt": 501}
+
+
+def test_an_outage_past_the_give_up_time_fails_the_job_with_the_reason(applier, api, queue, caplog):
     api.put(TICKET_URL, status=500)
-    with pytest.raises(jobs.GaveUp, match=r"unavailable after 5 attempts: PUT /api/v2/tickets/35436: 500"):
-        jobs.run(applier, queue, CREATED.to_job(), attempt=9, outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1)
+    with pytest.raises(jobs.GaveUp, match=r"unavailable after 10 attempts: PUT /api/v2/tickets/35436: 500"):
+        jobs.run(applier, queue, CREATED.to_job(), attempt=9, outage_attempt=4, deadline=time.time() + 0.5)
     assert scheduled(queue) == []
     assert "worker.job.gave_up ticket=35436" in caplog.text
+
+
+def test_the_give_up_time_and_backoff_come_from_the_retry_policy(applier, api, queue):
+    api.put(TICKET_URL, status=503)
+    policy = RetryPolicy(backoff_base_seconds=4, backoff_cap_seconds=4, give_up_seconds=120)
+    assert jobs.run(applier, queue, CREATED.to_job(), retry_policy=policy) == "rescheduled:unavailable"
+    [(job, delay)] = scheduled(queue)
+    assert 2 - 1 <= delay <= 4
+    assert time.time() + 115 < job.kwargs["deadline"] <= time.time() + 120
+
+
+def test_a_redis_error_inside_the_job_reschedules_it_as_an_outage(queue):
+    error = redis.ConnectionError("Connection refused")
+    assert jobs.run(Interrupted(error), queue, CREATED.to_job()) == "rescheduled:redis_unavailable"
+    [(job, delay)] = scheduled(queue)
+    assert counts(job) == {"attempt": 1, "outage_attempt": 1} and job.args == [CREATED.to_job()]
+    assert -1 <= delay <= defaults.RETRY_BACKOFF_BASE_SECONDS  # whole seconds in RQ's registry
 
 
 def test_throttling_does_not_spend_the_outage_budget(make_applier, known_integration_user, redis_db, api, queue):
@@ -97,7 +125,7 @@ def test_throttling_does_not_spend_the_outage_budget(make_applier, known_integra
 
     [(job, delay)] = [(j, d) for j, d in scheduled(queue) if j.id.endswith("-retry5")]
     assert counts(job) == {"attempt": 5, "outage_attempt": 1}
-    assert 1 - 1 <= delay <= 2  # 2 s * 2**0, jittered to 50-100 % (whole seconds in RQ's registry)
+    assert -1 <= delay <= 1  # 1 s * 2**0, jittered to 50-100 % (whole seconds in RQ's registry)
 
 
 class Interrupted:
@@ -131,23 +159,17 @@ def test_a_job_stopped_by_a_deploy_or_its_timeout_is_rescheduled_shortly(queue, 
     )
 
 
-def test_timeouts_count_against_the_outage_budget(queue):
-    with pytest.raises(jobs.GaveUp, match="timeout after 5 attempts"):
+def test_timeouts_fail_too_once_past_the_give_up_time(queue):
+    with pytest.raises(jobs.GaveUp, match="timeout after 7 attempts"):
         jobs.run(
             Interrupted(JobTimeoutException("Task exceeded maximum timeout value (25 seconds)")),
             queue,
             CREATED.to_job(),
             attempt=6,
-            outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1,
+            outage_attempt=4,
+            deadline=time.time() + 1,
         )
     assert scheduled(queue) == []
-
-
-def test_backoff_doubles_and_is_capped():
-    for attempt in range(12):
-        delay = jobs.backoff_seconds(attempt)
-        ceiling = min(defaults.BACKOFF_CAP_SECONDS, defaults.BACKOFF_BASE_SECONDS * 2**attempt)
-        assert ceiling / 2 <= delay <= ceiling
 
 
 def test_rate_limits_are_waited_out_however_often_until_the_deadline(applier, api, queue):

@@ -1,12 +1,13 @@
 """The job as RQ runs it: by dotted name, JSON-serialized, with the worker process's context (the
 real policy engine, and HTTP to the stub Zendesk)."""
 
+import time
+
 import pytest
 from rq import SimpleWorker
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 
-from app import defaults
 from app.infra.queueing import JOB_FUNCTION, job_options
 from app.infra.settings import Settings
 from tests.openapi import validate_request
@@ -66,11 +67,7 @@ def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stu
     stub.script("/api/v2/tickets/35436", status=500, times=2, method="PUT")
     first = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), **job_options())
     last = queue.enqueue(
-        JOB_FUNCTION,
-        CREATED.to_job(),
-        attempt=defaults.MAX_OUTAGE_ATTEMPTS + 3,
-        outage_attempt=defaults.MAX_OUTAGE_ATTEMPTS - 1,
-        **job_options(),
+        JOB_FUNCTION, CREATED.to_job(), attempt=8, outage_attempt=30, deadline=time.time() + 1, **job_options()
     )
     work(queue)
 
@@ -78,4 +75,4 @@ def test_an_outage_is_rescheduled_and_finally_fails_into_the_failed_registry(stu
     assert ScheduledJobRegistry(queue=queue).get_job_ids() == [f"{CREATED.job_id}-retry1"]
     assert FailedJobRegistry(queue=queue).get_job_ids() == [last.id]
     last.refresh()
-    assert "GaveUp: unavailable after 5 attempts" in last.latest_result().exc_string
+    assert "GaveUp: unavailable after 9 attempts" in last.latest_result().exc_string

@@ -33,6 +33,7 @@ from tests.workers.oncall_helpers import (
 from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID
 from workers import process
 from workers.apply import TicketEventApplier
+from workers.retry_policy import RetryPolicy
 from workers.sla_watchdog import CHECK_FUNCTION, FirstResponseCheck, SlaWatchdog, check_job_id
 
 pytestmark = pytest.mark.redis
@@ -247,6 +248,8 @@ def install(redis_db, queue, paging):
                 applier=TicketEventApplier(zendesk, redis_db, policy),
                 paging=paging,
                 watchdog=watchdog(queue, clock_now),
+                retry_policy=RetryPolicy(),
+                connection=redis_db,
             )
         )
 

@@ -164,6 +164,15 @@ def test_a_hang_outlasts_the_read_timeout_then_is_answered_normally(stub, client
     assert stub.ticket(7)["priority"] == "high"  # as with a slow Zendesk: it may have happened
 
 
+def test_a_hang_after_applies_the_update_and_answers_late(stub, client):
+    stub.script("/api/v2/tickets/7", hang_after=1.0, method="PUT")
+    started = time.monotonic()
+    with pytest.raises(ZendeskUnavailable, match="timed out"):
+        client.update_ticket(7, {"ticket": {"priority": "high"}})
+    assert time.monotonic() - started < 1.0
+    assert stub.ticket(7)["priority"] == "high"  # already done when the client gave up
+
+
 def test_driven_over_http_as_a_separate_process():
     script = Path(__file__).resolve().parents[1] / "stub_zendesk.py"
     process = subprocess.Popen([sys.executable, str(script), "--port", "0"], stdout=subprocess.PIPE, text=True)
