@@ -2,7 +2,7 @@
 
 A deadline is a date or day after a cue ("by Friday", "before 12/15", "deadline: Dec 3", "no
 later than the 15th", "by the end of the month", "done today"), or a form that is its own cue
-("EOD tomorrow", "Friday EOD"; weakly, "next Friday"). It is resolved against the event's date in
+("EOD tomorrow", "Friday EOD"; weakly, "next Friday", "end of next week"). It is resolved against the event's date in
 the policy's time zone:
 - weeks run Sunday to Saturday (the US convention, like the US month/day order). A weekday is
   that day of the event's week, whatever the cue ("by Friday" is this week's Friday, "by Monday"
@@ -134,7 +134,10 @@ def _patterns(policy: Policy) -> _Patterns:
         rf"|(?:(?P<qualifier>next){_SPACE}|{WEEK_BEFORE})?(?P<weekday>{WEEKDAY}){WEEK_AFTER}?"
         rf"(?:{_SPACE}(?P<own_cue>{EOD}|deadline|cutoff|cut-off|go-live))?{_END}"
         rf"|(?P<eod>{EOD})(?:{_SPACE}(?:on{_SPACE})?(?P<eod_day>today|tomorrow|tmrw|{WEEKDAY}))?{_END}"
-        rf"|(?P<period_short>eow|eom|eoy){_END})"
+        rf"|(?P<period_short>eow|eom|eoy){_END}"
+        # "end of next week" (POLICY.md's own example), "end of the week", "end of next month": weak
+        rf"|end{_SPACE}of{_SPACE}(?:(?:the|this){_SPACE})?(?:(?P<period_next>next){_SPACE})?(?P<period>week){_END}"
+        rf"|end{_SPACE}of{_SPACE}(?P<month_next>next){_SPACE}(?P<next_month>month){_END})"
     )
     return _Patterns(
         cued=re.compile(cued),
@@ -272,7 +275,8 @@ def _strength(match: re.Match[str], cued: bool, patterns: _Patterns) -> bool | N
     if groups.get("weekday") and not groups.get("own_cue"):
         following = "next" in (groups.get("qualifier"), groups.get("week_before"), groups.get("week_after"))
         return False if following else None  # "next Friday" counts, weakly; a bare "Friday" needs a cue
-    return True
+    # "end of next week" without a cue counts, weakly, as "next Friday" does
+    return not (groups.get("period") or groups.get("next_month"))
 
 
 def _candidates(field_text: ReadField, patterns: _Patterns, limit: int) -> list[tuple[re.Match[str], bool]]:
@@ -324,6 +328,8 @@ def _resolve(match: re.Match[str], today: date, policy: Policy) -> date | None:
     period = groups.get("period") or {"eow": "week", "eom": "month", "eoy": "year"}.get(
         groups.get("period_short") or ""
     )
+    if groups.get("next_month"):
+        return _period_end("month", True, today, policy.hours)
     if period:
         return _period_end(period, bool(groups.get("period_next")), today, policy.hours)
     return None

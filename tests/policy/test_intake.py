@@ -71,6 +71,12 @@ DEADLINE_ROWS = [
     r("by-monday-is-today", "by Monday", "2026-11-30", short=True),
     r("next-friday", "by next Friday", "2026-12-11"),
     r("end-of-next-week", "by the end of next week", "2026-12-11"),
+    # POLICY.md names "end of next week" as a deadline form: it needs no cue, and counts weakly
+    r("end-of-next-week-uncued", "we need the threshold updated end of next week", "2026-12-11"),
+    r("end-of-the-week-uncued", "please have it live end of the week", "2026-12-04"),
+    r("end-of-next-month-uncued", "the report is needed at the end of next month", "2026-12-31"),
+    r("end-of-weekend-is-no-week", "we read it at the end of the weekend", None, missing=NO),
+    r("strong-cue-outranks-uncued-end", "end of next week is fine, but the deadline is 12/14", "2026-12-14"),
     r("end-of-this-week", "by end of this week", "2026-12-04"),
     r("clock-then-day", "by 5pm ET on Friday", "2026-12-04"),
     r("due-12-1", "due 12/1", "2026-12-01", short=True),
