@@ -21,13 +21,16 @@ END = "<!-- end of fault-table -->"
 
 
 def table() -> str:
-    rows = ["| case | fault injected | what must hold | events sent | applied | duplicated | lost |"]
-    rows.append("| --- | --- | --- | ---: | ---: | ---: | ---: |")
+    rows = [
+        "| case | fault injected | what must hold | events sent | tickets they escalate "
+        "| tickets applied | duplicated | lost |"
+    ]
+    rows.append("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for case in CASES.values():
         tally = case.expected
         rows.append(
-            f"| {case.name} | {case.fault} | {case.holds} | {tally.sent} | {tally.applied} | "
-            f"{tally.duplicated} | {tally.lost} |"
+            f"| {case.name} | {case.fault} | {case.holds} | {tally.sent} | {case.escalations} | "
+            f"{tally.applied} | {tally.duplicated} | {tally.lost} |"
         )
     return "\n".join(rows)
 
