@@ -79,8 +79,11 @@ class Findings:
     decisions: Counter[str] = field(default_factory=Counter)  # by urgency
     near_miss_decisions: int = 0
     after_hours_escalations: int = 0
+    after_hours_events: int = 0  # every event the policy read (escalating or not) after hours
     # escalating decisions by [weekday][hour] in the policy's time zone (Monday = 0)
     hour_of_week: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
+    # every event the policy read, the same way: the volume on-call hours would see
+    events_by_hour_of_week: list[list[int]] = field(default_factory=lambda: [[0] * 24 for _ in range(7)])
     after_hours_cells: list[list[bool]] = field(default_factory=lambda: [[False] * 24 for _ in range(7)])
     pages_by_week: dict[date, int] = field(default_factory=dict)  # week starting Monday -> tickets paged
     calls: Counter[str] = field(default_factory=Counter)
@@ -192,8 +195,10 @@ def _count_events(findings: Findings, replay: TicketReplay, zone: ZoneInfo, rece
             continue
         findings.decisions[decision["urgency"]] += 1
         findings.near_miss_decisions += bool(decision["near_miss"])
+        local = moment.astimezone(zone)
+        findings.events_by_hour_of_week[local.weekday()][local.hour] += 1
+        findings.after_hours_events += bool(decision["after_hours"])
         if decision["urgency"] != NONE:
-            local = moment.astimezone(zone)
             findings.hour_of_week[local.weekday()][local.hour] += 1
             findings.after_hours_escalations += bool(decision["after_hours"])
 

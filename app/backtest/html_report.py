@@ -214,27 +214,39 @@ class _Page:
         self.add(_table(["ticket", "subject", "when", "word"], rows, "near-miss-table"))
 
     def after_hours(self, f: Findings) -> None:
-        self.add("<h2 id='after-hours'>Escalations by hour of the week</h2>")
+        self.add("<h2 id='after-hours'>Volume and escalations by hour of the week</h2>")
         self.add(
-            f"<p>Urgent and time-sensitive decisions by the hour they came in ({_e(f.time_zone)}); "
-            f"{f.after_hours_escalations} were after hours (shaded).</p>"
+            f"<p>Every customer event the policy read (new tickets, end-user comments and messages) by the hour "
+            f"it came in ({_e(f.time_zone)}); {f.after_hours_events} came after hours (shaded).</p>"
+        )
+        self.add(
+            charts.hour_of_week_chart(
+                "events-by-hour", f.events_by_hour_of_week, f.after_hours_cells, title="Events by hour of the week"
+            )
+        )
+        self.hour_table("events-by-hour-table", f.events_by_hour_of_week, f.after_hours_cells)
+        self.add(
+            f"<p>Of those, the urgent and time-sensitive decisions; {f.after_hours_escalations} were after hours.</p>"
         )
         self.add(
             charts.hour_of_week_chart(
                 "hour-of-week", f.hour_of_week, f.after_hours_cells, title="Escalations by hour of the week"
             )
         )
+        self.hour_table("hour-of-week-table", f.hour_of_week, f.after_hours_cells)
+
+    def hour_table(self, table_id: str, counts: list[list[int]], after_hours: list[list[bool]]) -> None:
         header = "".join(f"<th>{h:02d}</th>" for h in range(24))
         rows = []
         for day, name in enumerate(charts.DAY_LABELS):
             cells = []
             for hour in range(24):
-                count = f.hour_of_week[day][hour]
-                classes = [name for name, on in (("after", f.after_hours_cells[day][hour]), ("hot", count)) if on]
+                count = counts[day][hour]
+                classes = [name for name, on in (("after", after_hours[day][hour]), ("hot", count)) if on]
                 attribute = f" class='{' '.join(classes)}'" if classes else ""
                 cells.append(f"<td{attribute}>{count or ''}</td>")
             rows.append(f"<tr><th>{name}</th>{''.join(cells)}</tr>")
-        self.add(f"<table class='week' id='hour-of-week-table'><tr><th></th>{header}</tr>{''.join(rows)}</table>")
+        self.add(f"<table class='week' id='{table_id}'><tr><th></th>{header}</tr>{''.join(rows)}</table>")
 
     def pages(self, f: Findings) -> None:
         self.add("<h2 id='pages'>On-call pages per week</h2>")

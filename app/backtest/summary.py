@@ -23,7 +23,7 @@ def summary_lines(outcome: Outcome, out: Path) -> list[str]:
         f"{groups[BOTH] + groups[TEAM_ONLY]} to high or urgent",
         f"    both {groups[BOTH]}, policy only {groups[POLICY_ONLY]}, team only (missed) {groups[TEAM_ONLY]}, "
         f"neither {groups[NEITHER]}",
-        f"  after-hours escalations {f.after_hours_escalations}; on-call pages {f.pages} (most in one week: {busiest})",
+        f"  after-hours events {f.after_hours_events}, escalations {f.after_hours_escalations}; on-call pages {f.pages} (most in one week: {busiest})",
         f"  Zendesk API calls it would have made ({run.mode} webhooks): {sum(f.calls.values())} ({calls})",
     ]
     if run.skipped:

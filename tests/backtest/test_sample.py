@@ -75,6 +75,12 @@ def test_the_sample_decisions_near_misses_after_hours_and_pages(outcome):
     assert f.after_hours_escalations == 11
     assert sum(map(sum, f.hour_of_week)) == 25  # every urgent and time-sensitive decision
     assert f.hour_of_week[5][1] == 2  # Saturday 01:xx ET: ticket 2022, created and its comment
+    # The volume counts every decision, escalating or not; escalations are a part of it, cell by cell.
+    assert sum(map(sum, f.events_by_hour_of_week)) == 52
+    assert all(
+        f.hour_of_week[day][hour] <= f.events_by_hour_of_week[day][hour] for day in range(7) for hour in range(24)
+    )
+    assert f.after_hours_escalations < f.after_hours_events < 52
     # Paged once per ticket, though ticket 2022 has two paging decisions.
     assert sorted(t.ticket_id for t in f.tickets if t.paged_at) == PAGED_TICKETS
     assert f.pages_by_week == {
@@ -160,7 +166,7 @@ def test_the_command_prints_counts_and_never_customer_text(tmp_path, sample):
         "  decisions: 52 (urgent 17, time-sensitive 8, none 27; near misses 5)",
         "  the policy would escalate 22 tickets; the team raised 19 to high or urgent",
         "    both 12, policy only 10, team only (missed) 7, neither 10",
-        "  after-hours escalations 11; on-call pages 7 (most in one week: 3)",
+        "  after-hours events 14, escalations 11; on-call pages 7 (most in one week: 3)",
         "  Zendesk API calls it would have made (event webhooks): 52 (GET /api/v2/users/me 23, "
         "PUT /api/v2/tickets/{id} 29)",
     ]
