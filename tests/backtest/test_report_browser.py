@@ -77,7 +77,7 @@ def dom(page, tmp_path_factory) -> Dom:
 
 
 def test_the_rendered_page_has_every_chart_as_svg_with_its_labels_as_text(dom):
-    assert dom.tags.count("svg") == 4  # agreement, hour of week, pages, API calls
+    assert dom.tags.count("svg") == 5  # agreement, volume and escalations by hour of week, pages, API calls
     assert dom.tags.count("text") > 100  # axis labels and values stay text
     assert "script" not in dom.tags
 
@@ -90,6 +90,7 @@ def test_the_rendered_page_has_every_table_with_a_row_per_item(dom):
     assert dom.rows["policy-only-table"] == 1 + 10
     assert dom.rows["both-table"] == 1 + 12
     assert dom.rows["near-miss-table"] == 1 + 7  # 5 decisions; two of them quote two words
+    assert dom.rows["events-by-hour-table"] == 1 + 7
     assert dom.rows["hour-of-week-table"] == 1 + 7
     assert dom.rows["pages-table"] == 1 + 5
     assert dom.rows["api-calls-table"] == 1 + 4
