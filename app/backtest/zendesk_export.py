@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from app import defaults
+from app.policy.model import PRIORITIES
 from app.timestamps import format_utc, parse_time
 from app.zendesk.client import COMMENTS_PER_PAGE
 
@@ -355,7 +356,7 @@ def _tag_list(value: Any) -> list[str]:
 
 def _priority(value: Any) -> str | None:
     text = str(value).strip().lower() if value else ""
-    return text if text in ("low", "normal", "high", "urgent") else None
+    return text if text in PRIORITIES else None
 
 
 def _comment(comment: dict[str, Any], created_at: str | None) -> dict[str, Any]:
