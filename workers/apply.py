@@ -77,6 +77,8 @@ T = TypeVar("T")
 __all__ = ["TicketBusy", "TicketEventApplier"]
 
 AGENT_REPLIES = ("ignored:agent_comment", "ignored:agent_message")
+# The ticket has the decision after these (a refused custom field aside), so its SLA is watched.
+WATCHED = ("updated", "noop", "dropped:fields_refused")
 
 
 class TicketEventApplier:
@@ -171,7 +173,7 @@ class TicketEventApplier:
         status, decision, ticket = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current, since, pages)
         )
-        if self.oncall is not None and status in ("updated", "noop"):
+        if self.oncall is not None and status in WATCHED:
             self.oncall.watch(event.ticket_id, decision, since)
         replied = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._send_public_reply(event.ticket_id, decision, current)

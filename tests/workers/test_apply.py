@@ -553,6 +553,30 @@ def test_a_refused_custom_field_that_was_all_the_update_had_is_not_written_again
     assert redis_db.get(redis_keys.done("ticket:35436:created")) == b"dropped:fields_refused"
 
 
+class WatchRecorder:
+    """On-call hooks that only record what the applier asks to watch (no paging)."""
+
+    def __init__(self):
+        self.watched = []
+
+    def watch(self, ticket_id, decision, since):
+        self.watched.append((ticket_id, decision.urgency))
+
+
+def test_a_ticket_that_has_the_decision_but_a_refused_field_is_still_watched(make_applier, known_integration_user, api):
+    """The SLA watchdog watches every urgent decision whose ticket has it, as for a noop (an
+    agent's reply may have disarmed the earlier watch); a custom field Zendesk refuses changes
+    nothing there."""
+    applier = make_applier(policy=FakePolicy())
+    applier.oncall = WatchRecorder()
+    done = api_ticket(priority="urgent", tags=["enterprise", "urgency_urgent", "category_incident"])
+    api.get(TICKET_URL, json={"ticket": done})
+    api.put(TICKET_URL, status=422, json=REFUSED_DUE_DATE)
+
+    assert applier.apply(event("ticket_created__urgent_outage")) == "dropped:fields_refused"
+    assert applier.oncall.watched == [(35436, "urgent")]
+
+
 def test_a_422_that_names_no_field_of_ours_drops_the_update_as_before(applier, api, put_bodies):
     closed = {"error": "RecordInvalid", "details": {"status": [{"description": "closed prevents ticket update"}]}}
     api.put(TICKET_URL, status=422, json=closed)
