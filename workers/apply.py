@@ -4,14 +4,18 @@ The order, each step with its own status (also the job's return value):
 
 1. status_changed -> "ignored:status_changed" (no policy action; a solved or closed ticket's
    page is resolved and its SLA watchdog disarmed, workers/oncall.py).
-2. Our own updates (actor or comment author is the integration user) -> "ignored:own_update".
-3. Comments the policy does not read: internal notes -> "ignored:private_comment", comments by
+2. Comments the policy does not read: internal notes -> "ignored:private_comment", comments by
    agents -> "ignored:agent_comment", a new ticket's first comment, which its `ticket.created`
    event decides -> "ignored:first_comment". Messaging messages not written by the end user ->
    "ignored:<agent|trigger|system|unknown>_message", blank ones -> "ignored:empty_message".
    Event webhooks say so themselves; trigger webhooks carry only ids, so those are read (step 5)
-   first. All of these cost no API call. A public agent comment or message acknowledges the
-   ticket's page and disarms its SLA watchdog (no Zendesk call either).
+   first. A public agent comment or message acknowledges the ticket's page and disarms its SLA
+   watchdog (no Zendesk call either).
+3. Our own updates (actor or comment author is the integration user) -> "ignored:own_update".
+   Our id comes from GET /users/me once a day (workers/ticket_writes.py); the call is made only
+   where authorship changes the outcome: an event the policy would read, and a public staff
+   comment or agent message (our own public reply must not acknowledge the page). An event
+   step 2 skips anyway costs no API call: it is "own_update" only when our id is cached.
 4. Take the ticket's lock (one event per ticket at a time); already done -> "duplicate".
 5. Trigger comments: read the comment with its author in one call, then check 2 and 3. Messages
    whose event carried no text: read it from the ticket's conversation log.
@@ -35,24 +39,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 import redis
 
 from app import defaults, redis_keys
+from app.infra.logs import log_event
 from app.policy import Policy
 from app.policy import decide as policy_decide
 from app.policy.model import Decision
 from app.ticket_event import COMMENT, MESSAGE, STATUS_CHANGED, Comment, TicketEvent
 from app.zendesk import (
-    Conflict,
     DryRunRead,
     NotFound,
     TicketState,
     Unprocessable,
     ZendeskApi,
+    ZendeskError,
     changes_nothing_on_any_ticket,
     plan_public_reply,
     plan_update,
@@ -63,6 +68,7 @@ from workers.oncall import OnCall, with_page_line
 from workers.paging import PageResult
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import TicketBusy, ticket_lock
+from workers.ticket_writes import cached_integration_user_id, integration_user_id, write_with_conflict_retry
 
 log = logging.getLogger("escalator.worker")
 
@@ -71,6 +77,8 @@ T = TypeVar("T")
 __all__ = ["TicketBusy", "TicketEventApplier"]
 
 AGENT_REPLIES = ("ignored:agent_comment", "ignored:agent_message")
+# The ticket has the decision after these (a refused custom field aside), so its SLA is watched.
+WATCHED = ("updated", "noop", "dropped:fields_refused")
 
 
 class TicketEventApplier:
@@ -101,7 +109,7 @@ class TicketEventApplier:
 
     def apply(self, event: TicketEvent) -> str:
         if event.kind == STATUS_CHANGED:
-            log.info("worker.ticket.status_changed ticket=%s (no policy action)", event.ticket_id)
+            log_event(log, "worker.ticket.status_changed", ticket=event.ticket_id, reason="no policy action")
             if self.oncall is not None:
                 self.oncall.status_changed(event)
             return "ignored:status_changed"
@@ -120,19 +128,21 @@ class TicketEventApplier:
     def _apply_once(self, event: TicketEvent) -> str:
         done_key = redis_keys.done(event.work_id)
         if self.redis.exists(done_key):
-            log.info("worker.ticket.duplicate ticket=%s event=%s", event.ticket_id, event.event_id)
+            log_event(log, "worker.ticket.duplicate", ticket=event.ticket_id, event_id=event.event_id)
             return "duplicate"
         try:
             status = self._decide_and_write(event)
         except DryRunRead:
             # Nothing was written, and no done mark: a live run later must still do the work.
-            log.info("worker.ticket.dry_run_skipped ticket=%s: this event needs Zendesk reads", event.ticket_id)
+            log_event(
+                log, "worker.ticket.dry_run_skipped", ticket=event.ticket_id, reason="the event needs Zendesk reads"
+            )
             return "skipped:dry_run"
         except NotFound as e:
-            log.warning("worker.ticket.not_found ticket=%s event=%s: %s", event.ticket_id, event.event_id, e)
+            self._log_dropped("worker.ticket.not_found", event, e)
             status = "dropped:not_found"
         except Unprocessable as e:
-            log.warning("worker.ticket.unprocessable ticket=%s event=%s: %s", event.ticket_id, event.event_id, e)
+            self._log_dropped("worker.ticket.unprocessable", event, e)
             status = "dropped:unprocessable"
         if not self.dry_run:
             self.redis.set(done_key, status, nx=True, ex=self.done_ttl_seconds)
@@ -153,7 +163,9 @@ class TicketEventApplier:
                 return "dropped:message_not_found"
             event = with_text
             if changes_nothing_on_any_ticket(event, self.policy, self.decide):
-                log.info("worker.ticket.noop ticket=%s urgency=none (message, ticket not read)", event.ticket_id)
+                log_event(
+                    log, "worker.ticket.noop", ticket=event.ticket_id, urgency="none", reason="message, ticket not read"
+                )
                 return "noop"
         ticket = self._ticket_of(event)
         since = self._event_time(event, comment, ticket)
@@ -161,7 +173,7 @@ class TicketEventApplier:
         status, decision, ticket = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._write_decision(event, comment, current, since, pages)
         )
-        if self.oncall is not None and status in ("updated", "noop"):
+        if self.oncall is not None and status in WATCHED:
             self.oncall.watch(event.ticket_id, decision, since)
         replied = self._with_conflict_retries(
             event.ticket_id, ticket, lambda current: self._send_public_reply(event.ticket_id, decision, current)
@@ -188,7 +200,7 @@ class TicketEventApplier:
             if body is not None:
                 body = with_page_line(body, pages[0].note_line())
         if body is None:
-            log.info("worker.ticket.noop ticket=%s urgency=%s", event.ticket_id, decision.urgency)
+            log_event(log, "worker.ticket.noop", ticket=event.ticket_id, urgency=decision.urgency)
             return "noop", decision, ticket
         try:
             answer = self._write(event.ticket_id, body)
@@ -199,17 +211,17 @@ class TicketEventApplier:
             answer = self._write(event.ticket_id, body)
         changes = body["ticket"]
         tags = changes.get("tags", ticket.tags)
-        log.info(
-            "worker.ticket.updated ticket=%s event=%s urgency=%s category=%s priority=%s tags=%s removed_tags=%s "
-            "fields=%s",
-            event.ticket_id,
-            event.event_id,
-            decision.urgency,
-            decision.category,
-            changes.get("priority", "-"),
-            ",".join(t for t in tags if t not in ticket.tags) or "-",
-            ",".join(t for t in ticket.tags if t not in tags) or "-",
-            ",".join(str(i) for i in custom_field_ids(body)) or "-",
+        log_event(
+            log,
+            "worker.ticket.updated",
+            ticket=event.ticket_id,
+            event_id=event.event_id,
+            urgency=decision.urgency,
+            category=decision.category,
+            priority=changes.get("priority", "-"),
+            tags=",".join(t for t in tags if t not in ticket.tags) or "-",
+            removed_tags=",".join(t for t in ticket.tags if t not in tags) or "-",
+            fields=",".join(str(i) for i in custom_field_ids(body)) or "-",
         )
         return "updated", decision, ticket.after_update(body, answer)
 
@@ -223,11 +235,13 @@ class TicketEventApplier:
         if not ours:
             raise refused
         fallback = without_custom_fields(body, ours)
-        log.warning(
-            "worker.ticket.fields_refused ticket=%s fields=%s: %s",
-            ticket_id,
-            ",".join(str(i) for i in ours),
-            "writing the update without its custom fields" if fallback else "nothing else to write",
+        log_event(
+            log,
+            "worker.ticket.fields_refused",
+            level=logging.WARNING,
+            ticket=ticket_id,
+            fields=",".join(str(i) for i in ours),
+            reason="writing the update without its custom fields" if fallback else "nothing else to write",
         )
         return fallback
 
@@ -249,32 +263,37 @@ class TicketEventApplier:
         try:
             self._write(ticket_id, body)
         except (NotFound, Unprocessable) as e:
-            log.warning("worker.reply.dropped ticket=%s: %s", ticket_id, e)
+            log_event(
+                log, "worker.reply.dropped", level=logging.WARNING, ticket=ticket_id, status=e.status, reason=str(e)
+            )
             return False
-        log.info(
-            "worker.reply.sent ticket=%s tags=%s",
-            ticket_id,
-            ",".join(t for t in body["ticket"]["tags"] if t not in ticket.tags),
+        log_event(
+            log,
+            "worker.reply.sent",
+            ticket=ticket_id,
+            tags=",".join(t for t in body["ticket"]["tags"] if t not in ticket.tags),
         )
         return True
 
     def _with_conflict_retries(self, ticket_id: int, ticket: TicketState, write: Callable[[TicketState], T]) -> T:
-        """`write(ticket)`; after a 409 (safe update refused: the ticket changed under us), read
-        the ticket and write again, up to MAX_CONFLICT_RETRIES times, then let the job reschedule."""
-        for _ in range(defaults.MAX_CONFLICT_RETRIES):
-            try:
-                return write(ticket)
-            except Conflict:
-                log.info("worker.ticket.conflict ticket=%s: re-reading", ticket_id)
-                ticket = self._read_ticket(ticket_id)
-        return write(ticket)
+        """`write(ticket)`, planned again on the ticket re-read after each 409 (workers/ticket_writes.py)."""
+        return write_with_conflict_retry(
+            write,
+            lambda: self._read_ticket(ticket_id),
+            ticket,
+            logger=log,
+            conflict_event="worker.ticket.conflict",
+            ticket_id=ticket_id,
+        )
 
     def _read_comment(self, event: TicketEvent) -> Comment | None:
         if event.comment_id is None:
             raise ValueError(f"comment event {event.event_id} has no comment id")
         comment = self.zendesk.get_comment(event.ticket_id, event.comment_id)
         if comment is None:
-            log.warning("worker.comment.not_found ticket=%s comment=%s", event.ticket_id, event.comment_id)
+            log_event(
+                log, "worker.comment.not_found", level=logging.WARNING, ticket=event.ticket_id, comment=event.comment_id
+            )
         return comment
 
     def _with_message_text(self, event: TicketEvent) -> TicketEvent | None:
@@ -285,7 +304,13 @@ class TicketEventApplier:
             return event
         text = self.zendesk.get_message_text(event.ticket_id, event.message["id"])
         if text is None:
-            log.warning("worker.message.not_found ticket=%s message=%s", event.ticket_id, event.message["id"])
+            log_event(
+                log,
+                "worker.message.not_found",
+                level=logging.WARNING,
+                ticket=event.ticket_id,
+                message=event.message["id"],
+            )
             return None
         return replace(event, message={**event.message, "body": text})
 
@@ -305,49 +330,80 @@ class TicketEventApplier:
         return ticket_text(event, comment, ticket, None, self.policy.tags).received_at
 
     def _skip_reason(self, event: TicketEvent, comment: Comment | None) -> str | None:
-        """Why the policy does not read this event, or None when it does (or cannot tell yet)."""
-        if self._is_ours(event.actor_id, comment["author_id"] if comment else None):
-            log.info("worker.ticket.own_update ticket=%s event=%s", event.ticket_id, event.event_id)
+        """Why the policy does not read this event, or None when it does (or cannot tell yet).
+
+        The event's own data decides first. Who wrote it is asked (GET /users/me when our id is not
+        cached) only where it changes what happens: an event the policy would read (deciding our
+        own update again would loop), and a public agent reply, which acknowledges the ticket's
+        page when an agent wrote it but not when it is our own public reply. Any other skip is
+        ignored whoever wrote it: it is named ours only when our id is cached already, so with a
+        cold cache our own internal note is "ignored:private_comment", at no API call.
+        """
+        skip = local_skip(event, comment)
+        authorship_matters = skip is None or skip.status in AGENT_REPLIES
+        if self._is_ours(event, comment, may_ask_zendesk=authorship_matters):
+            log_event(log, "worker.ticket.own_update", ticket=event.ticket_id, event_id=event.event_id)
             return "ignored:own_update"
-        if event.kind == MESSAGE:
-            return self._message_skip_reason(event)
-        if event.kind != COMMENT or comment is None:
-            return None  # a created event, or a trigger comment not read yet
-        if not comment["is_public"]:
-            log.info("worker.comment.private ticket=%s comment=%s", event.ticket_id, comment["id"])
-            return "ignored:private_comment"
-        if comment["author_is_staff"]:
-            log.info("worker.comment.agent ticket=%s comment=%s", event.ticket_id, comment["id"])
-            return "ignored:agent_comment"
-        if is_description_echo(event):
-            log.info("worker.comment.first_comment ticket=%s comment=%s", event.ticket_id, comment["id"])
-            return "ignored:first_comment"
-        return None
+        if skip is None:
+            return None
+        log_event(log, skip.log_name, ticket=event.ticket_id, **skip.ids)
+        return skip.status
 
-    def _message_skip_reason(self, event: TicketEvent) -> str | None:
-        assert event.message is not None
-        author_type, text = event.message["author_type"], event.message["body"]
-        if author_type != "end_user":
-            log.info("worker.message.not_end_user ticket=%s author_type=%s", event.ticket_id, author_type)
-            return f"ignored:{author_type}_message"
-        if text is not None and not text.strip():
-            log.info("worker.message.empty ticket=%s message=%s", event.ticket_id, event.message["id"])
-            return "ignored:empty_message"
-        return None
-
-    def _is_ours(self, *user_ids: int | None) -> bool:
-        ids = {int(i) for i in user_ids if i}
+    def _is_ours(self, event: TicketEvent, comment: Comment | None, *, may_ask_zendesk: bool) -> bool:
+        """Whether the event's actor or the comment's author is our integration user."""
+        ids = {int(i) for i in (event.actor_id, comment["author_id"] if comment else None) if i}
         if not ids:
             return False
-        ours = self._integration_user_id()
+        if may_ask_zendesk:
+            ours = integration_user_id(self.redis, self.zendesk)
+        else:
+            ours = cached_integration_user_id(self.redis)
         return ours is not None and ours in ids
 
-    def _integration_user_id(self) -> int | None:
-        """Our own user id, from GET /api/v2/users/me once a day (cached in Redis)."""
-        cached: bytes | None = self.redis.get(redis_keys.INTEGRATION_USER_ID)  # type: ignore[assignment]
-        if cached is not None:
-            return int(cached)
-        ours = self.zendesk.integration_user_id()
-        if ours is not None:
-            self.redis.set(redis_keys.INTEGRATION_USER_ID, ours, ex=defaults.INTEGRATION_USER_TTL_SECONDS)
-        return ours
+    def _log_dropped(self, name: str, event: TicketEvent, error: ZendeskError) -> None:
+        log_event(
+            log,
+            name,
+            level=logging.WARNING,
+            ticket=event.ticket_id,
+            event_id=event.event_id,
+            status=error.status,
+            reason=str(error),  # method, path and status; never Zendesk's answer
+        )
+
+
+@dataclass(frozen=True)
+class LocalSkip:
+    """An event the policy does not read, known from the event alone: its status, and the log
+    line (name and ids) that says why."""
+
+    status: str
+    log_name: str
+    ids: dict[str, Any]
+
+
+def local_skip(event: TicketEvent, comment: Comment | None) -> LocalSkip | None:
+    """The skip the event's own data decides, whoever wrote it; None when the policy reads the
+    event (or cannot tell yet: a trigger comment not read)."""
+    if event.kind == MESSAGE:
+        return _message_skip(event)
+    if event.kind != COMMENT or comment is None:
+        return None  # a created event, or a trigger comment not read yet
+    ids = {"comment": comment["id"]}
+    if not comment["is_public"]:
+        return LocalSkip("ignored:private_comment", "worker.comment.private", ids)
+    if comment["author_is_staff"]:
+        return LocalSkip("ignored:agent_comment", "worker.comment.agent", ids)
+    if is_description_echo(event):
+        return LocalSkip("ignored:first_comment", "worker.comment.first_comment", ids)
+    return None
+
+
+def _message_skip(event: TicketEvent) -> LocalSkip | None:
+    assert event.message is not None
+    author_type, text = event.message["author_type"], event.message["body"]
+    if author_type != "end_user":
+        return LocalSkip(f"ignored:{author_type}_message", "worker.message.not_end_user", {"author_type": author_type})
+    if text is not None and not text.strip():
+        return LocalSkip("ignored:empty_message", "worker.message.empty", {"message": event.message["id"]})
+    return None

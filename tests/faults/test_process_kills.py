@@ -3,6 +3,7 @@ crashed dyno). Nothing accepted may be lost, nothing applied twice."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -12,6 +13,19 @@ from tests.faults.cases import CASES
 from tests.faults.harness import escalation, record
 
 pytestmark = [pytest.mark.slow]
+
+
+def logged(output: str, event: str, **fields) -> bool:
+    """Whether a process's JSON log lines include `event` with these fields (a line still being
+    written is skipped)."""
+    for line in output.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("event") == event and all(record.get(k) == v for k, v in fields.items()):
+            return True
+    return False
 
 
 def test_worker_sigkill_mid_job(make_stack):
@@ -26,7 +40,7 @@ def test_worker_sigkill_mid_job(make_stack):
     stack.kill_worker(victim)
     killed = time.monotonic()
     survivor = stack.live_workers()[0]
-    while "worker.ticket.noop ticket=501" not in survivor.output():
+    while not logged(survivor.output(), "worker.ticket.noop", ticket=501):
         assert time.monotonic() - killed < 60, survivor.output()[-3000:]
         time.sleep(0.2)
     rerun_after = time.monotonic() - killed

@@ -26,6 +26,7 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry
 from rq.serializers import JSONSerializer
 
+from app import redis_keys
 from app.infra.queueing import make_queue
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
@@ -400,6 +401,10 @@ def test_our_own_note_and_agent_comments_are_dropped(stack):
     )
     agent = comment(8106, "If this is urgent, say so.", author_id=9100, is_staff=True)
     agent["event"]["comment"]["id"] = "8106002"
+
+    # Our id as the day's first job left it cached: an internal note is checked for being ours
+    # only against the cache (with none, it is "ignored:private_comment", at no users/me call).
+    stack.redis.set(redis_keys.INTEGRATION_USER_ID, INTEGRATION_USER_ID)
 
     assert stack.job_result(stack.deliver(own_note)["job_id"]) == "ignored:own_update"
     assert stack.job_result(stack.deliver(agent)["job_id"]) == "ignored:agent_comment"

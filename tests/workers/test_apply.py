@@ -199,15 +199,55 @@ def test_events_the_policy_does_not_read_make_no_call(applier, api, decide, fixt
     assert decide.calls == []
 
 
+USERS_ME_URL = f"{BASE_URL}/api/v2/users/me"
+
+
 def test_integration_user_is_learnt_once_and_cached(make_applier, redis_db, api):
     applier = make_applier()
-    api.get(f"{BASE_URL}/api/v2/users/me", json={"user": {"id": INTEGRATION_USER_ID, "role": "admin"}})
+    api.get(USERS_ME_URL, json={"user": {"id": INTEGRATION_USER_ID, "role": "admin"}})
 
-    assert applier.apply(event("ticket_comment_added__own_internal_note")) == "ignored:own_update"
+    # A trigger names only the actor: whether it is us decides before the comment is read.
     assert applier.apply(event("trigger_comment__own_update")) == "ignored:own_update"
+    assert applier.apply(event("ticket_comment_added__own_internal_note")) == "ignored:own_update"
 
-    assert [c.request.url for c in api.calls] == [f"{BASE_URL}/api/v2/users/me"]
+    assert [c.request.url for c in api.calls] == [USERS_ME_URL]
     assert 0 < redis_db.ttl(redis_keys.INTEGRATION_USER_ID) <= 24 * 3600
+
+
+@pytest.mark.parametrize(
+    "make_event, status",
+    [
+        (lambda: description_echo(), "ignored:first_comment"),
+        (lambda: event("ticket_comment_added__private_note_captured"), "ignored:private_comment"),
+        # Our own note, before our id is cached: ignored as the internal note it is.
+        (lambda: event("ticket_comment_added__own_internal_note"), "ignored:private_comment"),
+        (lambda: message_by("trigger"), "ignored:trigger_message"),
+        (lambda: message_by("system"), "ignored:system_message"),
+    ],
+)
+def test_events_their_own_data_skips_never_ask_zendesk_who_we_are(make_applier, redis_db, api, make_event, status):
+    applier = make_applier()  # no integration user id cached
+    assert applier.apply(make_event()) == status
+    assert len(api.calls) == 0 and not redis_db.exists(redis_keys.INTEGRATION_USER_ID)
+
+
+@pytest.mark.parametrize(
+    "author, status",
+    [(235323, "ignored:agent_comment"), (INTEGRATION_USER_ID, "ignored:own_update")],
+)
+def test_a_public_staff_comment_asks_who_we_are_as_our_own_reply_is_no_agent_reply(make_applier, api, author, status):
+    """An agent's public reply acknowledges the ticket's page; our own public reply must not."""
+    base = event("ticket_comment_added__agent_reply")
+    reply = replace(base, actor_id=author, comment={**base.comment, "author_id": author})
+    api.get(USERS_ME_URL, json={"user": {"id": INTEGRATION_USER_ID, "role": "admin"}})
+
+    assert make_applier().apply(reply) == status
+    assert [c.request.url for c in api.calls] == [USERS_ME_URL]
+
+
+def message_by(author_type: str):
+    base = event("messaging_ticket_message_added__end_user_urgent")
+    return replace(base, message={**base.message, "author_type": author_type})
 
 
 def test_redelivered_event_is_a_duplicate_and_puts_nothing(applier, api, put_bodies):
@@ -511,6 +551,30 @@ def test_a_refused_custom_field_that_was_all_the_update_had_is_not_written_again
 
     assert len(put_bodies()) == 1
     assert redis_db.get(redis_keys.done("ticket:35436:created")) == b"dropped:fields_refused"
+
+
+class WatchRecorder:
+    """On-call hooks that only record what the applier asks to watch (no paging)."""
+
+    def __init__(self):
+        self.watched = []
+
+    def watch(self, ticket_id, decision, since):
+        self.watched.append((ticket_id, decision.urgency))
+
+
+def test_a_ticket_that_has_the_decision_but_a_refused_field_is_still_watched(make_applier, known_integration_user, api):
+    """The SLA watchdog watches every urgent decision whose ticket has it, as for a noop (an
+    agent's reply may have disarmed the earlier watch); a custom field Zendesk refuses changes
+    nothing there."""
+    applier = make_applier(policy=FakePolicy())
+    applier.oncall = WatchRecorder()
+    done = api_ticket(priority="urgent", tags=["enterprise", "urgency_urgent", "category_incident"])
+    api.get(TICKET_URL, json={"ticket": done})
+    api.put(TICKET_URL, status=422, json=REFUSED_DUE_DATE)
+
+    assert applier.apply(event("ticket_created__urgent_outage")) == "dropped:fields_refused"
+    assert applier.oncall.watched == [(35436, "urgent")]
 
 
 def test_a_422_that_names_no_field_of_ours_drops_the_update_as_before(applier, api, put_bodies):

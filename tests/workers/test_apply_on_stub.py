@@ -171,3 +171,36 @@ def test_the_customers_deadline_lands_in_a_date_field(zendesk, applier_for):
     assert "short_notice" not in ticket["tags"] and "deadline_missing" not in ticket["tags"]
     [note] = notes(zendesk, 35436)
     assert "Deadline: Fri 2026-12-04" in note["body"]
+
+
+def test_a_deadline_a_later_comment_states_reaches_the_ticket_and_answers_deadline_missing(zendesk, applier_for):
+    """POLICY.md section 6: the ticket was time-sensitive without a deadline; the customer's
+    comment on Monday 2026-11-30 names one ("by 5pm ET on Wednesday": 2026-12-02, fewer than 3
+    business days away). The date field, `short_notice`, the cleared `deadline_missing` and the
+    note are checked on the ticket as the stub keeps it, not on the request."""
+    deadline_field = 105
+    zendesk.define_field(deadline_field, "date")
+    zendesk.seed_ticket(
+        {
+            "id": 35436,
+            "priority": "high",
+            "tags": ["enterprise", "category_workflow_update", "urgency_time_sensitive", "deadline_missing"],
+            "updated_at": STAMP,
+            "custom_fields": [{"id": deadline_field, "value": None}],
+        }
+    )
+    base = event("ticket_comment_added__end_user_urgent")
+    ticket = {**base.ticket, "priority": "HIGH", "tags": zendesk.ticket(35436)["tags"]}
+    comment = {**base.comment, "body": "Following up: we need this by 5pm ET on Wednesday."}
+    fields = ZendeskFields(0, 0, 0, "text", 0, deadline_field_id=deadline_field)
+
+    assert applier_for(fields).apply(replace(base, ticket=ticket, comment=comment)) == "updated"
+
+    ticket = zendesk.ticket(35436)
+    assert ticket["priority"] == "high"
+    assert ticket["custom_fields"] == [{"id": deadline_field, "value": "2026-12-02"}]
+    assert "short_notice" in ticket["tags"] and "deadline_missing" not in ticket["tags"]
+    assert {"enterprise", "category_workflow_update", "urgency_time_sensitive"} <= set(ticket["tags"])
+    [note] = notes(zendesk, 35436)
+    assert "Deadline: Wed 2026-12-02" in note["body"]
+    assert [p["status"] for p in zendesk.requests(method="PUT")] == [200]

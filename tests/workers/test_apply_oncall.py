@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 from rq.registry import ScheduledJobRegistry
 
+from app import redis_keys
 from app.policy import decide, load_policy
 from app.ticket_event import TicketEvent
 from tests.workers.oncall_helpers import ACCEPTED, PD_URL, ROUTING_KEY, make_paging, pd_bodies
-from tests.zendesk.factories import BASE_URL, api_ticket, event
+from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID, api_ticket, event
 from workers.oncall import OnCall, with_page_line
 from workers.paging import OPEN, PENDING
 from workers.sla_watchdog import CHECK_FUNCTION, SlaWatchdog, check_job_id
@@ -237,6 +238,24 @@ def test_the_paged_state_is_open(on_call, api):
     applier = on_call()
     applier.apply(fraud_at_night())
     assert applier.oncall.paging.state(TICKET).state == OPEN
+
+
+def test_our_own_public_reply_acknowledges_nothing_even_before_our_id_is_cached(on_call, api, redis_db, watchdog):
+    """Our after-hours reply is a public comment by a staff user, as an agent's is; it must leave
+    the page open and the watchdog armed, so who wrote it is asked (GET /users/me) when not cached."""
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    api.put(TICKET_URL, json={"ticket": night_ticket()})
+    applier = on_call()
+    applier.apply(fraud_at_night())
+    redis_db.delete(redis_keys.INTEGRATION_USER_ID)  # the cache expired meanwhile
+    api.get(f"{BASE_URL}/api/v2/users/me", json={"user": {"id": INTEGRATION_USER_ID, "role": "admin"}})
+    base = agent_reply()
+    own_reply = replace(base, actor_id=INTEGRATION_USER_ID, comment={**base.comment, "author_id": INTEGRATION_USER_ID})
+
+    assert applier.apply(own_reply) == "ignored:own_update"
+
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger"]
+    assert watchdog.armed(TICKET) is not None
 
 
 def test_an_agents_comment_read_for_a_trigger_webhook_acknowledges_too(on_call, api):
