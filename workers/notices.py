@@ -26,7 +26,7 @@ from app.infra.logs import log_event
 from app.oncall.page_events import TRIGGER
 from app.zendesk import NotFound, Unprocessable, ZendeskApi
 from workers.paging import NOTICE_FUNCTION, Paging
-from workers.retries import Budget, first_job_id, next_try, reschedule
+from workers.retries import Budget, first_job_id, next_try, reschedule, retry_job_id
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import ticket_lock
 
@@ -53,7 +53,10 @@ def run(paging: Paging, zendesk: ZendeskApi, queue: Queue, job_id: str, notice: 
                 reason=f"{error} (not retried: fix, then `rq requeue`)",
             )
             raise
-        return reschedule(queue, NOTICE_FUNCTION, (notice,), first_job_id(job_id), budget, step, error, what)
+        first = first_job_id(job_id)
+        if notice["vendor"] == "pagerduty" and notice["event"]["event_action"] == TRIGGER:
+            paging.rescheduled(int(notice["ticket_id"]), job_id, retry_job_id(first, budget.attempt + 1))
+        return reschedule(queue, NOTICE_FUNCTION, (notice,), first, budget, step, error, what)
 
 
 def deliver(paging: Paging, zendesk: ZendeskApi, notice: dict[str, Any]) -> str:

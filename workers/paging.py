@@ -24,6 +24,9 @@ ticket's lock (workers.ticket_lock), so a page, its acknowledge and its resolve 
   the state changes only after the attempt, so an interrupted one is tried again by the job's
   retry. A queued acknowledge or resolve goes out only while the page is still acknowledged or
   resolved: never against the new alert of a reopened ticket.
+- A `pending` page names its job (the retry's, once rescheduled). When that job will not run any
+  more (it failed for good: given up after a day of outages, or refused and not requeued; or it is
+  gone), the next page of the ticket is sent instead of answering "still being retried".
 - A state and the job it promises (the retry of a `pending` trigger, an acknowledge's retry, a
   Slack copy) are written in one Redis transaction: never a `pending` page with no job to send it.
 - Slack gets a copy of each trigger, acknowledge and resolve PagerDuty took, always through its
@@ -42,6 +45,8 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from app import defaults, redis_keys
 from app.infra.logs import log_event
@@ -61,6 +66,7 @@ from app.oncall.page_events import (
 from app.oncall.pagerduty import Pager
 from app.oncall.slack import SlackWebhook
 from app.policy.config import PageSeverity
+from workers.retries import first_job_id
 
 log = logging.getLogger("escalator.oncall")
 
@@ -71,6 +77,7 @@ LIVE = (PENDING, OPEN, ACKNOWLEDGED)  # a page that must not be sent again
 # The state a queued acknowledge or resolve belongs to: in any other, it is stale.
 _STATE_AFTER = {ACKNOWLEDGE: ACKNOWLEDGED, RESOLVE: RESOLVED}
 NO_ROUTING_KEY = "PAGERDUTY_ROUTING_KEY is not set"
+_WILL_RUN = (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.STARTED)
 
 # What `page` did, for the note and the job's log line.
 PAGED, ALREADY_PAGED, RETRYING, REFUSED, NOT_CONFIGURED = (
@@ -87,6 +94,7 @@ class PageState:
     state: str
     dedup_key: str
     note_owed: bool  # a retried trigger owes the ticket a second note once it goes out
+    job: str | None = None  # pending: the job that sends the trigger (the first, or its latest retry)
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,7 @@ class Paging:
             state=raw[b"state"].decode(),
             dedup_key=raw.get(b"dedup_key", b"").decode(),
             note_owed=raw.get(b"note_owed") == b"1",
+            job=raw[b"job"].decode() if b"job" in raw else None,
         )
 
     # --- called with the ticket's lock held ------------------------------------------------------
@@ -167,8 +176,11 @@ class Paging:
         key = self.dedup_key(ticket_id)
         current = self.state(ticket_id)
         if current is not None and current.state == PENDING:
-            return PageResult(RETRYING, key, "an earlier attempt is still being retried")
-        if current is not None and current.state in LIVE:
+            if self._will_run(current.job):
+                return PageResult(RETRYING, key, "an earlier attempt is still being retried")
+            # Its job failed for good (given up, or refused and not requeued) or is gone: try again.
+            log_event(log, "oncall.page.stale", level=logging.WARNING, ticket=ticket_id, job=current.job)
+        elif current is not None and current.state in LIVE:
             log_event(log, "oncall.page.already_open", ticket=ticket_id, state=current.state)
             return PageResult(ALREADY_PAGED, key)
         event = trigger_event(details, self.zendesk_url, self.severities)
@@ -179,8 +191,8 @@ class Paging:
             # `pending` and the job that retries it are one transaction: a pending page without its
             # job would answer "retrying" to every later page of the ticket and never go out.
             with self._transaction() as pipe:
-                self._write_state(pipe, ticket_id, PENDING, key, note_owed=note)
                 job_id = self._queue_notice(pipe, ticket_id, {"event": event, "slack_text": mirror}, error)
+                self._write_state(pipe, ticket_id, PENDING, key, note_owed=note, job=job_id)
                 pipe.execute()
             _log_deferred(ticket_id, event, job_id, error)
             status = REFUSED if isinstance(error, NoticeRejected) else RETRYING
@@ -234,6 +246,20 @@ class Paging:
         self.pager.send(event)
         log_event(log, f"oncall.page.{state}", ticket=ticket_id, after_retry=True)
         return action
+
+    def rescheduled(self, ticket_id: int, job_id: str, retry_job: str) -> None:
+        """The trigger job `job_id` will run again as `retry_job`: recorded before the retry is
+        enqueued, while the page is still pending on that job, so `page` sees the retry."""
+        name = redis_keys.page(ticket_id)
+
+        def record(pipe: Any) -> None:
+            state, job = pipe.hmget(name, "state", "job")
+            if state != PENDING.encode() or job is None or first_job_id(job.decode()) != first_job_id(job_id):
+                return
+            pipe.multi()
+            pipe.hset(name, "job", retry_job)
+
+        self.redis.transaction(record, name)
 
     def owed_note(self, ticket_id: int) -> str | None:
         """The second note a retried page owes the ticket, once it went out; else None."""
@@ -326,14 +352,30 @@ class Paging:
             self._write_state(pipe, ticket_id, state, key)
             pipe.execute()
 
-    def _write_state(self, pipe: Pipeline, ticket_id: int, state: str, key: str, *, note_owed: bool = False) -> None:
+    def _write_state(
+        self, pipe: Pipeline, ticket_id: int, state: str, key: str, *, note_owed: bool = False, job: str | None = None
+    ) -> None:
         name = redis_keys.page(ticket_id)
         pipe.hset(name, mapping={"state": state, "dedup_key": key})
         if note_owed:
             pipe.hset(name, "note_owed", "1")
         else:
             pipe.hdel(name, "note_owed")
+        if job:
+            pipe.hset(name, "job", job)
+        else:
+            pipe.hdel(name, "job")
         pipe.expire(name, defaults.PAGE_STATE_TTL_SECONDS)
+
+    def _will_run(self, job_id: str | None) -> bool:
+        """Whether the job of a pending page is still to run (or running: the reaper re-runs it)."""
+        if job_id is None:
+            return True  # a pending page recorded before pages named their job
+        try:
+            job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
+        except NoSuchJobError:
+            return False
+        return job.get_status(refresh=False) in _WILL_RUN
 
     def _queue_notice(self, pipe: Pipeline, ticket_id: int, payload: dict[str, Any], error: NoticeError) -> str:
         """Add the retry of a PagerDuty event to `pipe`; its job id."""

@@ -421,3 +421,35 @@ def test_a_queued_resolve_still_goes_out_while_the_page_is_resolved(api, redis_d
     assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "resolve", "resolve"]
     [job_id] = queue.finished_job_registry.get_job_ids()
     assert queue.fetch_job(job_id).return_value() == "page:resolve"
+
+
+def test_a_page_whose_trigger_job_failed_for_good_is_sent_by_the_next_page(api, redis_db, queue, install):
+    invalid = {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}
+    api.post(PD_URL, status=400, json=invalid)
+    paging = install(make_paging(redis_db, queue))
+    assert paging.page(fraud()).status == REFUSED
+    work(queue)  # the refused trigger fails into the failed registry, not requeued
+    assert FailedJobRegistry(queue=queue).count == 1
+
+    # The key is fixed; the next urgent event on the ticket pages, not "still being retried".
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.page(fraud()) == PageResult(PAGED, KEY)
+    assert paging.state(TICKET).state == OPEN
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "trigger", "trigger"]
+
+
+def test_a_rescheduled_trigger_still_counts_as_pending(api, redis_db, queue, install):
+    api.post(PD_URL, status=503, json={})
+    paging = install(make_paging(redis_db, queue))
+    paging.page(fraud())
+    run_scheduled_now(queue)
+    work(queue)  # the first retry fails too: rescheduled as -retry1
+
+    [retry] = jobs_of(queue)
+    assert paging.state(TICKET).job == retry.id and retry.id.endswith("-retry1")
+    assert paging.page(fraud()).status == RETRYING
+    assert len(pd_bodies(api)) == 2
+
+    retry.delete()  # lost
+    assert paging.page(fraud()).status == RETRYING  # tried again at once, and queued again
+    assert len(pd_bodies(api)) == 3 and len(jobs_of(queue)) == 1
