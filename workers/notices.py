@@ -10,7 +10,9 @@ it is sent, so a job requeued after a key was fixed uses the fixed key):
 
 A trigger is sent only while the ticket's page is still pending (workers/paging.py): an agent who
 replied, or a ticket solved meanwhile, cancels it. Once it went out, the job writes the second
-internal note the first attempt promised.
+internal note the first attempt promised. An acknowledge or resolve is sent only while the page is
+still acknowledged or resolved: after a reopened ticket was paged again it would silence the new
+alert. Both look at the page under the ticket's lock.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from typing import Any
 
 from rq import Queue
 
+from app.infra.logs import log_event
 from app.oncall.page_events import TRIGGER
 from app.zendesk import NotFound, Unprocessable, ZendeskApi
 from workers.paging import NOTICE_FUNCTION, Paging
-from workers.retries import Budget, first_job_id, next_try, reschedule
+from workers.retries import Budget, first_job_id, next_try, reschedule, retry_job_id
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import ticket_lock
 
@@ -40,28 +43,40 @@ def run(paging: Paging, zendesk: ZendeskApi, queue: Queue, job_id: str, notice: 
         step = next_try(error, budget)
         what = f"notice={notice['vendor']} ticket={notice['ticket_id']}"
         if step is None:
-            log.error("oncall.notice.failed %s: %s (not retried: fix, then `rq requeue`)", what, error)
+            log_event(
+                log,
+                "oncall.notice.failed",
+                level=logging.ERROR,
+                notice=notice["vendor"],
+                ticket=notice["ticket_id"],
+                job=job_id,
+                reason=f"{error} (not retried: fix, then `rq requeue`)",
+            )
             raise
-        return reschedule(queue, NOTICE_FUNCTION, (notice,), first_job_id(job_id), budget, step, error, what)
+        first = first_job_id(job_id)
+        if notice["vendor"] == "pagerduty" and notice["event"]["event_action"] == TRIGGER:
+            paging.rescheduled(int(notice["ticket_id"]), job_id, retry_job_id(first, budget.attempt + 1))
+        return reschedule(queue, NOTICE_FUNCTION, (notice,), first, budget, step, error, what)
 
 
 def deliver(paging: Paging, zendesk: ZendeskApi, notice: dict[str, Any]) -> str:
     ticket_id = int(notice["ticket_id"])
     if notice["vendor"] == "slack":
         if not paging.post_to_slack(notice["text"]):
-            log.warning(
-                "oncall.slack.not_configured ticket=%s: SLACK_WEBHOOK_URL is not set; message dropped", ticket_id
+            log_event(
+                log,
+                "oncall.slack.not_configured",
+                level=logging.WARNING,
+                ticket=ticket_id,
+                reason="SLACK_WEBHOOK_URL is not set; message dropped",
             )
             return "slack:not_configured"
-        log.info("oncall.slack.sent ticket=%s", ticket_id)
+        log_event(log, "oncall.slack.sent", ticket=ticket_id)
         return "slack:sent"
     event = notice["event"]
-    if event["event_action"] != TRIGGER:
-        paging.send_event(event)
-        done = {"acknowledge": "acknowledged", "resolve": "resolved"}.get(event["event_action"], event["event_action"])
-        log.info("oncall.page.%s ticket=%s after_retry=true", done, ticket_id)
-        return f"page:{event['event_action']}"
     with ticket_lock(paging.redis, ticket_id):
+        if event["event_action"] != TRIGGER:
+            return f"page:{paging.deliver_event(ticket_id, event)}"
         status = paging.deliver_trigger(ticket_id, event, notice.get("slack_text"))
         _write_owed_note(paging, zendesk, ticket_id)
     return f"page:{status}"
@@ -78,5 +93,5 @@ def _write_owed_note(paging: Paging, zendesk: ZendeskApi, ticket_id: int) -> Non
     try:
         zendesk.update_ticket(ticket_id, {"ticket": {"comment": {"body": note, "public": False}}})
     except (NotFound, Unprocessable) as e:
-        log.warning("oncall.page.note_dropped ticket=%s: %s", ticket_id, e)
+        log_event(log, "oncall.page.note_dropped", level=logging.WARNING, ticket=ticket_id, reason=str(e))
     paging.note_written(ticket_id)

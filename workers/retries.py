@@ -107,7 +107,7 @@ def reschedule(
         attempt=attempt,
         outage_attempt=outage_attempt,
         deadline=deadline,
-        job_id=f"{first_job_id}-retry{attempt}",
+        job_id=retry_job_id(first_job_id, attempt),
         **job_options(),
     )
     log.warning(
@@ -124,6 +124,11 @@ def reschedule(
 def give_up(what: str, attempts: int, reason: str, error: BaseException) -> None:
     log.error("worker.job.gave_up %s reason=%s attempts=%d: %s", what, reason, attempts, error)
     raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error
+
+
+def retry_job_id(first_job_id: str, attempt: int) -> str:
+    """The id of a job's `attempt`-th retry (`<id>-retry3`)."""
+    return f"{first_job_id}-retry{attempt}"
 
 
 def first_job_id(job_id: str) -> str:

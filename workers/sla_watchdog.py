@@ -16,6 +16,11 @@ public. What makes it safe across retries, restarts and races (docs/oncall.md, "
   itself runs only while it is still the armed one, so a reply that races the scheduler still
   wins; the check also reads the ticket's comments (the reply's webhook may not have arrived).
 - A check whose time has passed (the lead is longer than the time left) is queued at once.
+- A record is only as good as its job: a check rescheduled after an outage records its retry's
+  job id, and `arm` keeps a record only while that job is scheduled, queued or running. A record
+  whose job failed for good, was deleted or expired watches nothing, and the next promise is armed
+  over it (the failed check stays in RQ's failed registry, armed, so `rq requeue` still runs it).
+  The very promise whose check already ran or failed is not checked again (CHECKED).
 
 Jobs for one ticket run under its lock (workers.apply), so arms and disarms of a ticket never
 interleave; the record is written after the job, so a crash between leaves a job that the retry
@@ -35,6 +40,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app import defaults, redis_keys
+from app.infra.logs import log_event
 from app.oncall.page_events import PageDetails, agent_ticket_url
 from app.oncall.slack import at_risk_text
 from app.policy import Policy
@@ -42,7 +48,7 @@ from app.policy.calendar import is_after_hours
 from app.timestamps import format_utc, parse_time, utc_now
 from app.zendesk import Conflict, DryRunRead, NotFound, ZendeskApi
 from workers.paging import NOT_CONFIGURED, Paging
-from workers.retries import Budget, first_job_id, next_try, reschedule
+from workers.retries import Budget, first_job_id, next_try, reschedule, retry_job_id
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import ticket_lock
 
@@ -50,9 +56,12 @@ log = logging.getLogger("escalator.watchdog")
 
 ARMED = "armed"  # a new check is scheduled (or queued, when its time has passed)
 KEPT = "kept"  # an earlier check of the ticket is armed and covers this promise too
+CHECKED = "checked"  # this very promise was checked already (its job ran or failed): not again
 OFF = "off"  # ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES=0
 
 _CANCELLABLE = (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED)
+# A check in one of these still watches the ticket; a started one is re-run should its worker die.
+_PENDING = (*_CANCELLABLE, JobStatus.STARTED)
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,12 @@ class ArmedCheck:
     due: datetime
     since: datetime
     notified: bool = False  # the check found the response at risk and paged or told Slack
+    retry_job: str | None = None  # the retry the check was rescheduled as, if it was
+
+    @property
+    def current_job(self) -> str:
+        """The job that will run the check: the first, or the retry it was rescheduled as."""
+        return self.retry_job or self.job_id
 
     def as_args(self, ticket_id: int) -> tuple[int, str, str]:
         return ticket_id, format_utc(self.due), format_utc(self.since)
@@ -106,6 +121,7 @@ class SlaWatchdog:
             due=parse_time(raw[b"due"].decode()),
             since=parse_time(raw[b"since"].decode()),
             notified=raw.get(b"notified") == b"1",
+            retry_job=raw[b"retry_job"].decode() if b"retry_job" in raw else None,
         )
 
     def arm(self, ticket_id: int, due: datetime, since: datetime) -> str:
@@ -114,23 +130,30 @@ class SlaWatchdog:
             return OFF
         current = self.armed(ticket_id)
         if current is not None and current.due <= due:
-            return KEPT
+            if self._pending(current):
+                return KEPT
+            # Its job is gone (failed for good, deleted, expired): it watches nothing any more.
+            log_event(log, "watchdog.stale", level=logging.WARNING, ticket=ticket_id, job=current.current_job)
         check = ArmedCheck(job_id=check_job_id(ticket_id, due), due=due, since=since)
-        self._schedule(ticket_id, check)
         key = redis_keys.sla_check(ticket_id)
+        if not self._schedule(ticket_id, check):
+            if current is not None and current.job_id == check.job_id:
+                self.redis.delete(key)
+            return CHECKED
         with self.redis.pipeline() as pipe:
             pipe.delete(key)
             pipe.hset(key, mapping={"job_id": check.job_id, "due": format_utc(due), "since": format_utc(since)})
             pipe.expire(key, self._record_ttl(due))
             pipe.execute()
-        if current is not None:
-            self._cancel(current.job_id)
-        log.info(
-            "watchdog.armed ticket=%s due=%s check_at=%s job=%s",
-            ticket_id,
-            format_utc(due),
-            format_utc(check_time(due, self.lead_minutes)),
-            check.job_id,
+        if current is not None and current.job_id != check.job_id:
+            self._cancel(current)
+        log_event(
+            log,
+            "watchdog.armed",
+            ticket=ticket_id,
+            due=format_utc(due),
+            check_at=format_utc(check_time(due, self.lead_minutes)),
+            job=check.job_id,
         )
         return ARMED
 
@@ -140,8 +163,8 @@ class SlaWatchdog:
         if current is None:
             return None
         self.redis.delete(redis_keys.sla_check(ticket_id))
-        self._cancel(current.job_id)
-        log.info("watchdog.disarmed ticket=%s job=%s", ticket_id, current.job_id)
+        self._cancel(current)
+        log_event(log, "watchdog.disarmed", ticket=ticket_id, job=current.job_id)
         return current
 
     def mark_notified(self, ticket_id: int) -> None:
@@ -152,12 +175,27 @@ class SlaWatchdog:
         """The running check is done with the ticket: nothing is armed any more."""
         self.redis.delete(redis_keys.sla_check(ticket_id))
 
+    def rescheduled(self, ticket_id: int, job_id: str, retry_job: str) -> None:
+        """The check `job_id` will run again as `retry_job`: recorded (if it is still the armed
+        one) before the retry is enqueued, so `arm` never takes a rescheduled check for a lost one."""
+        key = redis_keys.sla_check(ticket_id)
+
+        def record(pipe: Any) -> None:
+            if pipe.hget(key, "job_id") != job_id.encode():
+                return  # disarmed or replaced meanwhile (this runs outside the ticket's lock)
+            pipe.multi()
+            pipe.hset(key, "retry_job", retry_job)
+
+        self.redis.transaction(record, key)
+
     def is_armed(self, ticket_id: int, job_id: str) -> bool:
         """Whether `job_id` is still the check the ticket is watched by (not disarmed, not replaced)."""
         current = self.armed(ticket_id)
         return current is not None and current.job_id == job_id
 
-    def _schedule(self, ticket_id: int, check: ArmedCheck) -> None:
+    def _schedule(self, ticket_id: int, check: ArmedCheck) -> bool:
+        """Schedule the check (or queue it, when its time has passed); False when a job with its id
+        exists that will not run again: this promise was checked already."""
         at = check_time(check.due, self.lead_minutes)
         job = self.queue.create_job(
             self.check_function,
@@ -175,16 +213,33 @@ class SlaWatchdog:
             else:
                 self.queue.enqueue_job(job, unique=True)
         except DuplicateJobError:
-            log.info("watchdog.already_scheduled ticket=%s job=%s", ticket_id, check.job_id)
+            status = self._status(check.job_id)
+            if status not in _PENDING:
+                log_event(log, "watchdog.already_checked", ticket=ticket_id, job=check.job_id, status=status)
+                return False
+            log_event(log, "watchdog.already_scheduled", ticket=ticket_id, job=check.job_id)
+        return True
 
-    def _cancel(self, job_id: str) -> None:
+    def _pending(self, check: ArmedCheck) -> bool:
+        return self._status(check.current_job) in _PENDING
+
+    def _status(self, job_id: str) -> JobStatus | None:
         try:
             job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
         except NoSuchJobError:
-            return
-        # A check already running or done is left alone: it sees it is no longer armed.
-        if job.get_status(refresh=False) in _CANCELLABLE:
-            job.delete()
+            return None
+        return job.get_status(refresh=False)
+
+    def _cancel(self, check: ArmedCheck) -> None:
+        """Delete the check's scheduled or queued job (its retry's, if it was rescheduled)."""
+        for job_id in dict.fromkeys((check.job_id, check.current_job)):
+            try:
+                job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
+            except NoSuchJobError:
+                continue
+            # A check already running or done is left alone: it sees it is no longer armed.
+            if job.get_status(refresh=False) in _CANCELLABLE:
+                job.delete()
 
     def _record_ttl(self, due: datetime) -> int:
         return max(0, int((due - self.clock()).total_seconds())) + defaults.SLA_CHECK_RECORD_TTL_SECONDS
@@ -205,9 +260,14 @@ def run_check(
         return check.run(ticket_id, parse_time(due), parse_time(since))
     except Exception as error:
         step = next_try(error, budget)
-        if step is None:
-            raise
         first = first_job_id(job_id)
+        if step is None:
+            # Left armed for `rq requeue`; `arm` sees the failed job and watches the next promise.
+            log_event(
+                log, "watchdog.check_failed", level=logging.ERROR, ticket=ticket_id, job=job_id, reason=str(error)
+            )
+            raise
+        check.watchdog.rescheduled(ticket_id, first, retry_job_id(first, budget.attempt + 1))
         return reschedule(queue, CHECK_FUNCTION, (ticket_id, due, since), first, budget, step, error, f"check={first}")
 
 
@@ -233,7 +293,7 @@ class FirstResponseCheck:
     def run(self, ticket_id: int, due: datetime, since: datetime) -> str:
         job_id = check_job_id(ticket_id, due)
         if not self.watchdog.is_armed(ticket_id, job_id):
-            log.info("watchdog.not_armed ticket=%s job=%s", ticket_id, job_id)
+            log_event(log, "watchdog.not_armed", ticket=ticket_id, job=job_id)
             return "sla:not_armed"
         with ticket_lock(self.redis, ticket_id):
             armed = self.watchdog.armed(ticket_id)
@@ -242,11 +302,11 @@ class FirstResponseCheck:
             try:
                 return self._check(ticket_id, armed)
             except DryRunRead:
-                log.info("watchdog.dry_run ticket=%s: a dry run cannot read the ticket", ticket_id)
+                log_event(log, "watchdog.dry_run", ticket=ticket_id, reason="a dry run cannot read the ticket")
                 return "skipped:dry_run"
             except NotFound:
                 self.watchdog.finish(ticket_id)
-                log.warning("watchdog.ticket_gone ticket=%s", ticket_id)
+                log_event(log, "watchdog.ticket_gone", level=logging.WARNING, ticket=ticket_id)
                 return "sla:ticket_gone"
 
     def _check(self, ticket_id: int, armed: ArmedCheck) -> str:
@@ -260,17 +320,20 @@ class FirstResponseCheck:
             return "sla:already_at_risk"
         if self._agent_replied(ticket_id, armed.since):
             self.watchdog.finish(ticket_id)
-            log.info("watchdog.answered ticket=%s", ticket_id)
+            log_event(log, "watchdog.answered", ticket=ticket_id)
             return "sla:answered"
         action = "notified_before" if armed.notified else self._notify(ticket_id, ticket, armed)
         self.watchdog.mark_notified(ticket_id)
         self._tag_at_risk(ticket_id, ticket.get("updated_at"))
         self.watchdog.finish(ticket_id)
-        log.warning(
-            "watchdog.at_risk ticket=%s due=%s action=%s: no public agent reply",
-            ticket_id,
-            format_utc(armed.due),
-            action,
+        log_event(
+            log,
+            "watchdog.at_risk",
+            level=logging.WARNING,
+            ticket=ticket_id,
+            due=format_utc(armed.due),
+            action=action,
+            reason="no public agent reply",
         )
         return f"sla:at_risk:{action}"
 

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from app import __version__, defaults
+from app.infra.logs import log_event
 from app.oncall.errors import NoticeError, NoticeRateLimited, NoticeRejected, NoticeUnavailable
 
 log = logging.getLogger("escalator.oncall")
@@ -52,7 +53,8 @@ def post_json(
         raise NoticeUnavailable(f"{vendor}: connection failed ({type(e).__name__})", vendor) from None
     status = response.status_code
     _observe(observe, vendor, str(status))
-    log.debug("oncall.request vendor=%s status=%s ms=%d", vendor, status, (time.monotonic() - started) * 1000)
+    duration_ms = round((time.monotonic() - started) * 1000)
+    log_event(log, "oncall.request", level=logging.DEBUG, vendor=vendor, status=status, duration_ms=duration_ms)
     if 200 <= status < 300:
         return response
     message = f"{vendor}: {status} {describe_error(response)}".rstrip()

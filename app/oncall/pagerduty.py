@@ -13,7 +13,6 @@ Retry-After on the Events API, so an absent one means our default wait.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 import requests
 
 from app import defaults
+from app.infra.logs import log_event
 from app.oncall.errors import NoticeRejected
 from app.oncall.http import DEFAULT_TIMEOUT, Observe, Timeout, new_session, post_json
 
@@ -108,8 +108,8 @@ class PagerDutyEvents:
 
 class DryRunPagerDuty:
     """Stands in for PagerDuty when no Zendesk account is configured (a dry run): pages of sample
-    tickets are logged, never sent. The log holds the event (customer words in the summary), as
-    the dry-run Zendesk logs its notes; never the routing key."""
+    tickets are logged, never sent. The log line names the event (action, dedup key, severity,
+    category), never its summary or details, which hold the customer's words; nor the routing key."""
 
     dry_run = True
 
@@ -120,5 +120,15 @@ class DryRunPagerDuty:
         return f"DryRunPagerDuty({self.events_url!r})"
 
     def send(self, event: dict[str, Any]) -> str:
-        log.info("oncall.dry_run.request POST %s body=%s", self.events_url, json.dumps(event, sort_keys=True))
+        payload = event.get("payload") or {}
+        log_event(
+            log,
+            "oncall.dry_run.request",
+            method="POST",
+            url=self.events_url,
+            action=event.get("event_action"),
+            dedup_key=event.get("dedup_key"),
+            severity=payload.get("severity"),
+            category=payload.get("class"),
+        )
         return str(event.get("dedup_key") or "")

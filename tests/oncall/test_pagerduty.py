@@ -8,7 +8,7 @@ import responses
 from app.oncall.errors import NoticeRateLimited, NoticeRejected, NoticeUnavailable
 from app.oncall.http import retry_after
 from app.oncall.page_events import PageDetails, acknowledge_event, resolve_event, trigger_event
-from app.oncall.pagerduty import PagerDutyEvents
+from app.oncall.pagerduty import DryRunPagerDuty, PagerDutyEvents
 from app.policy import load_policy
 
 URL = "https://events.pagerduty.com/v2/enqueue"
@@ -147,3 +147,20 @@ def test_retry_after_as_an_http_date():
     assert retry_after(response, now=lambda: now) == 30.0
     response.headers["Retry-After"] = "soon"
     assert retry_after(response) == 60.0
+
+
+def test_a_dry_run_logs_the_page_without_the_customers_words(caplog):
+    details = PageDetails(
+        ticket_id=35436,
+        category="fraud_attack",
+        subject="Urgent - card 4111 stolen",
+        urgency_words=("Urgent",),
+        category_words=("stolen",),
+    )
+    with caplog.at_level("INFO", logger="escalator.oncall"):
+        key = DryRunPagerDuty(URL).send(trigger_event(details, ZENDESK, SEVERITIES))
+
+    assert key == KEY
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("oncall.dry_run.request")]
+    assert f"action=trigger dedup_key={KEY} severity=critical category=fraud_attack" in line
+    assert "4111" not in line and "stolen" not in line

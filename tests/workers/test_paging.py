@@ -4,6 +4,7 @@
 import json
 
 import pytest
+import redis
 import requests
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
@@ -324,3 +325,131 @@ def test_a_dead_slack_webhook_fails_its_job_at_once(api, redis_db, queue, instal
     assert len(slack_bodies(api)) == 1
     [failed] = FailedJobRegistry(queue=queue).get_job_ids()
     assert "slack: 404 no_service" in queue.fetch_job(failed).latest_result().exc_string
+
+
+@pytest.fixture
+def enqueue_fails(monkeypatch, queue):
+    """Every enqueue on `queue` raises, as when Redis drops the connection between two steps."""
+
+    def fail(*args, **kwargs):
+        raise redis.ConnectionError("connection lost")
+
+    def failing() -> None:
+        monkeypatch.setattr(queue, "enqueue", fail)
+        monkeypatch.setattr(queue, "enqueue_in", fail)
+
+    return failing
+
+
+def test_a_page_whose_retry_job_could_not_be_queued_is_not_left_pending(api, redis_db, queue, enqueue_fails):
+    api.post(PD_URL, status=503, json={})
+    paging = make_paging(redis_db, queue)
+    enqueue_fails()
+
+    with pytest.raises(redis.ConnectionError):
+        paging.page(fraud())
+
+    # Not pending without a job: the ticket job's retry pages again instead of answering "retrying".
+    assert paging.state(TICKET) is None
+    assert jobs_of(queue) == []
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.page(fraud()).status == PAGED
+    assert len(pd_bodies(api)) == 2
+
+
+def test_an_acknowledge_whose_retry_could_not_be_queued_is_tried_again(api, redis_db, queue, enqueue_fails):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    paging = make_paging(redis_db, queue)
+    paging.page(fraud())
+    api.replace("POST", PD_URL, status=502, json={})
+    enqueue_fails()
+
+    with pytest.raises(redis.ConnectionError):
+        paging.acknowledge(TICKET)
+
+    assert paging.state(TICKET).state == OPEN  # not acknowledged: PagerDuty was not told
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.acknowledge(TICKET) == ACKNOWLEDGED  # the ticket job's retry
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "acknowledge", "acknowledge"]
+
+
+def test_a_resolve_interrupted_before_it_was_sent_is_sent_by_the_retry(api, redis_db, queue):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    paging = make_paging(redis_db, queue)
+    paging.page(fraud())
+    api.replace("POST", PD_URL, body=RuntimeError("worker killed mid-request"))
+
+    with pytest.raises(RuntimeError):
+        paging.resolve(TICKET)
+
+    assert paging.state(TICKET).state == OPEN
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.resolve(TICKET) == RESOLVED
+    assert [b["event_action"] for b in pd_bodies(api)][-1] == "resolve"
+
+
+def test_a_stale_acknowledge_never_silences_the_page_of_the_reopened_ticket(api, redis_db, queue, install):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    paging = install(make_paging(redis_db, queue))
+    paging.page(fraud())
+    api.replace("POST", PD_URL, status=502, json={})
+    assert paging.acknowledge(TICKET) == ACKNOWLEDGED  # queued: PagerDuty did not take it
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.resolve(TICKET) == RESOLVED
+    assert paging.page(fraud(subject="reopened")).status == PAGED  # a new alert under the same key
+
+    run_scheduled_now(queue)
+    work(queue)
+
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "acknowledge", "resolve", "trigger"]
+    [job_id] = queue.finished_job_registry.get_job_ids()
+    assert queue.fetch_job(job_id).return_value() == "page:skipped:open"
+    assert paging.state(TICKET).state == OPEN
+
+
+def test_a_queued_resolve_still_goes_out_while_the_page_is_resolved(api, redis_db, queue, install):
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    paging = install(make_paging(redis_db, queue))
+    paging.page(fraud())
+    api.replace("POST", PD_URL, status=503, json={})
+    assert paging.resolve(TICKET) == RESOLVED
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+
+    run_scheduled_now(queue)
+    work(queue)
+
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "resolve", "resolve"]
+    [job_id] = queue.finished_job_registry.get_job_ids()
+    assert queue.fetch_job(job_id).return_value() == "page:resolve"
+
+
+def test_a_page_whose_trigger_job_failed_for_good_is_sent_by_the_next_page(api, redis_db, queue, install):
+    invalid = {"status": "invalid event", "message": "Event object is invalid", "errors": ["Invalid routing key"]}
+    api.post(PD_URL, status=400, json=invalid)
+    paging = install(make_paging(redis_db, queue))
+    assert paging.page(fraud()).status == REFUSED
+    work(queue)  # the refused trigger fails into the failed registry, not requeued
+    assert FailedJobRegistry(queue=queue).count == 1
+
+    # The key is fixed; the next urgent event on the ticket pages, not "still being retried".
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    assert paging.page(fraud()) == PageResult(PAGED, KEY)
+    assert paging.state(TICKET).state == OPEN
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "trigger", "trigger"]
+
+
+def test_a_rescheduled_trigger_still_counts_as_pending(api, redis_db, queue, install):
+    api.post(PD_URL, status=503, json={})
+    paging = install(make_paging(redis_db, queue))
+    paging.page(fraud())
+    run_scheduled_now(queue)
+    work(queue)  # the first retry fails too: rescheduled as -retry1
+
+    [retry] = jobs_of(queue)
+    assert paging.state(TICKET).job == retry.id and retry.id.endswith("-retry1")
+    assert paging.page(fraud()).status == RETRYING
+    assert len(pd_bodies(api)) == 2
+
+    retry.delete()  # lost
+    assert paging.page(fraud()).status == RETRYING  # tried again at once, and queued again
+    assert len(pd_bodies(api)) == 3 and len(jobs_of(queue)) == 1

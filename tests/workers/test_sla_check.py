@@ -34,7 +34,15 @@ from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID
 from workers import process
 from workers.apply import TicketEventApplier
 from workers.retry_policy import RetryPolicy
-from workers.sla_watchdog import CHECK_FUNCTION, FirstResponseCheck, SlaWatchdog, check_job_id
+from workers.sla_watchdog import (
+    ARMED,
+    CHECK_FUNCTION,
+    CHECKED,
+    KEPT,
+    FirstResponseCheck,
+    SlaWatchdog,
+    check_job_id,
+)
 
 pytestmark = pytest.mark.redis
 
@@ -304,3 +312,53 @@ def test_reply_in_time_through_the_worker_cancels_the_check(api, redis_db, queue
     work(queue)
     assert len(api.calls) == 0
     assert queue.finished_job_registry.get_job_ids() == []
+
+
+LATER_DUE = datetime(2026, 11, 28, 10, 30, tzinfo=UTC)  # a later urgent comment's promise
+
+
+def test_a_check_that_failed_for_good_does_not_block_the_next_promise(api, redis_db, queue, paging, install):
+    install()
+    dog = watchdog(queue)
+    dog.arm(TICKET, DUE, SINCE)
+    api.get(TICKET_URL, status=401, json={"error": "Couldn't authenticate you"})
+    run_scheduled_now(queue)
+    work(queue)
+    assert queue.failed_job_registry.get_job_ids() == [check_job_id(TICKET, DUE)]
+
+    # A later urgent comment: watched again, not "kept" by the dead check.
+    assert dog.arm(TICKET, LATER_DUE, SINCE) == ARMED
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == [check_job_id(TICKET, LATER_DUE)]
+    assert dog.armed(TICKET).job_id == check_job_id(TICKET, LATER_DUE)
+
+
+def test_the_promise_of_a_check_that_failed_for_good_is_not_rechecked_nor_left_armed(
+    api, redis_db, queue, paging, install
+):
+    install()
+    dog = watchdog(queue)
+    dog.arm(TICKET, DUE, SINCE)
+    api.get(TICKET_URL, status=401, json={"error": "Couldn't authenticate you"})
+    run_scheduled_now(queue)
+    work(queue)
+
+    assert dog.arm(TICKET, DUE, SINCE) == CHECKED  # a redelivered event: this promise had its check
+    assert dog.armed(TICKET) is None
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == [] and queue.job_ids == []
+
+
+def test_a_rescheduled_check_keeps_the_watch_and_a_reply_cancels_its_retry(api, redis_db, queue, paging, install):
+    install()
+    dog = watchdog(queue)
+    dog.arm(TICKET, DUE, SINCE)
+    api.get(TICKET_URL, status=503, json={})
+    run_scheduled_now(queue)
+    work(queue)
+    retry = f"{check_job_id(TICKET, DUE)}-retry1"
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == [retry]
+
+    assert dog.arm(TICKET, LATER_DUE, SINCE) == KEPT  # the retry still watches the earlier promise
+    assert dog.armed(TICKET).current_job == retry
+    dog.disarm(TICKET)  # the agent replies
+    assert ScheduledJobRegistry(queue=queue).get_job_ids() == []
+    assert not redis_db.exists(f"rq:job:{retry}")

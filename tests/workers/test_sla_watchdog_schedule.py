@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from rq import SimpleWorker, get_current_job
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.registry import FinishedJobRegistry, ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
@@ -185,3 +185,26 @@ def test_restarted_scheduler_and_worker_neither_lose_nor_double_a_check(queue):
     run_scheduler(restarted)
     work(restarted)
     assert len(ran(queue)) == 1
+
+
+def test_a_check_whose_job_is_gone_does_not_block_the_next_promise(queue):
+    due = now() + timedelta(hours=2)
+    dog = watchdog(queue)
+    dog.arm(TICKET, due, now())
+    Job.fetch(check_job_id(TICKET, due), connection=queue.connection, serializer=JSONSerializer).delete()
+
+    later = due + timedelta(minutes=30)
+    assert dog.arm(TICKET, later, now()) == ARMED  # not "kept" by a check that will never run
+    assert list(scheduled(queue)) == [check_job_id(TICKET, later).encode()]
+    assert dog.armed(TICKET).job_id == check_job_id(TICKET, later)
+
+
+def test_a_check_already_running_keeps_the_watch(queue):
+    due = now() + timedelta(minutes=5)  # queued at once
+    dog = watchdog(queue)
+    dog.arm(TICKET, due, now())
+    job = Job.fetch(check_job_id(TICKET, due), connection=queue.connection, serializer=JSONSerializer)
+    job.set_status(JobStatus.STARTED)
+
+    assert dog.arm(TICKET, due + timedelta(minutes=30), now()) == KEPT
+    assert dog.armed(TICKET).job_id == check_job_id(TICKET, due)
