@@ -46,11 +46,12 @@ from app.oncall.slack import at_risk_text
 from app.policy import Policy
 from app.policy.calendar import is_after_hours
 from app.timestamps import format_utc, parse_time, utc_now
-from app.zendesk import Conflict, DryRunRead, NotFound, ZendeskApi
+from app.zendesk import DryRunRead, NotFound, ZendeskApi
 from workers.paging import NOT_CONFIGURED, Paging
 from workers.retries import Budget, first_job_id, next_try, reschedule, retry_job_id
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import ticket_lock
+from workers.ticket_writes import integration_user_id, write_with_conflict_retry
 
 log = logging.getLogger("escalator.watchdog")
 
@@ -324,7 +325,7 @@ class FirstResponseCheck:
             return "sla:answered"
         action = "notified_before" if armed.notified else self._notify(ticket_id, ticket, armed)
         self.watchdog.mark_notified(ticket_id)
-        self._tag_at_risk(ticket_id, ticket.get("updated_at"))
+        self._tag_at_risk(ticket_id, ticket)
         self.watchdog.finish(ticket_id)
         log_event(
             log,
@@ -338,7 +339,7 @@ class FirstResponseCheck:
         return f"sla:at_risk:{action}"
 
     def _agent_replied(self, ticket_id: int, since: datetime) -> bool:
-        ours = self._integration_user_id()
+        ours = integration_user_id(self.redis, self.zendesk)
         for comment in self.zendesk.get_recent_comments(ticket_id):
             created = comment["created_at"]
             if (
@@ -384,29 +385,24 @@ class FirstResponseCheck:
         )
         return "slack" if self.paging.notify_slack(ticket_id, text) else "logged"
 
-    def _tag_at_risk(self, ticket_id: int, updated_at: str | None) -> None:
+    def _tag_at_risk(self, ticket_id: int, ticket: dict[str, Any]) -> None:
+        """Add the tag through the Tags endpoint (a safe update); after a 409, re-read: a ticket
+        that has the tag by then needs no write (workers/ticket_writes.py)."""
+        tag = self.policy.tags.sla_at_risk
         writes = TicketWriteBudget(self.redis)
-        for _ in range(defaults.MAX_CONFLICT_RETRIES):
+
+        def add(current: dict[str, Any]) -> None:
+            if tag in (current.get("tags") or ()):
+                return
             if not self.zendesk.dry_run:
                 writes.take(ticket_id)
-            try:
-                self.zendesk.add_tags(ticket_id, [self.policy.tags.sla_at_risk], updated_at)
-                return
-            except Conflict:
-                log.info("watchdog.tag_conflict ticket=%s: re-reading", ticket_id)
-                ticket = self.zendesk.get_ticket(ticket_id)
-                if self.policy.tags.sla_at_risk in (ticket.get("tags") or ()):
-                    return
-                updated_at = ticket.get("updated_at")
-        if not self.zendesk.dry_run:
-            writes.take(ticket_id)
-        self.zendesk.add_tags(ticket_id, [self.policy.tags.sla_at_risk], updated_at)
+            self.zendesk.add_tags(ticket_id, [tag], current.get("updated_at"))
 
-    def _integration_user_id(self) -> int | None:
-        cached: bytes | None = self.redis.get(redis_keys.INTEGRATION_USER_ID)  # type: ignore[assignment]
-        if cached is not None:
-            return int(cached)
-        ours = self.zendesk.integration_user_id()
-        if ours is not None:
-            self.redis.set(redis_keys.INTEGRATION_USER_ID, ours, ex=defaults.INTEGRATION_USER_TTL_SECONDS)
-        return ours
+        write_with_conflict_retry(
+            add,
+            lambda: self.zendesk.get_ticket(ticket_id),
+            ticket,
+            logger=log,
+            conflict_event="watchdog.tag_conflict",
+            ticket_id=ticket_id,
+        )
