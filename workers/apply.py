@@ -247,8 +247,7 @@ class TicketEventApplier:
 
     def _write(self, ticket_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """One PUT, within the ticket's budget of writes (none is counted in a dry run)."""
-        if not self.dry_run:
-            self.write_budget.take(ticket_id)
+        self.write_budget.take_for(self.zendesk, ticket_id)
         return self.zendesk.update_ticket(ticket_id, body)
 
     def _send_public_reply(self, ticket_id: int, decision: Decision, ticket: TicketState) -> bool:

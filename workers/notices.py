@@ -88,8 +88,7 @@ def _write_owed_note(paging: Paging, zendesk: ZendeskApi, ticket_id: int) -> Non
     note = paging.owed_note(ticket_id)
     if note is None:
         return
-    if not zendesk.dry_run:
-        TicketWriteBudget(paging.redis).take(ticket_id)
+    TicketWriteBudget(paging.redis).take_for(zendesk, ticket_id)
     try:
         zendesk.update_ticket(ticket_id, {"ticket": {"comment": {"body": note, "public": False}}})
     except (NotFound, Unprocessable) as e:

@@ -394,8 +394,7 @@ class FirstResponseCheck:
         def add(current: dict[str, Any]) -> None:
             if tag in (current.get("tags") or ()):
                 return
-            if not self.zendesk.dry_run:
-                writes.take(ticket_id)
+            writes.take_for(self.zendesk, ticket_id)
             self.zendesk.add_tags(ticket_id, [tag], current.get("updated_at"))
 
         write_with_conflict_retry(

@@ -18,6 +18,7 @@ import uuid
 import redis
 
 from app import defaults, redis_keys
+from app.zendesk import ZendeskApi
 
 TAKE_SLOT = """
 local limit = tonumber(ARGV[1])
@@ -65,3 +66,8 @@ class TicketWriteBudget:
         )
         if wait > 0:
             raise TicketWritesExhausted(ticket_id, wait)
+
+    def take_for(self, zendesk: ZendeskApi, ticket_id: int) -> None:
+        """Take a slot for a write `zendesk` is about to send; a dry run sends none and takes none."""
+        if not zendesk.dry_run:
+            self.take(ticket_id)
