@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -46,6 +47,18 @@ class Process:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
+
+    def events(self, name: str) -> list[dict]:
+        """The JSON log lines (the default when not on a terminal) whose event is `name`."""
+        found = []
+        for line in self.output().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line of another program's (redis-server, a crash's traceback)
+            if isinstance(record, dict) and record.get("event") == name:
+                found.append(record)
+        return found
 
     def wait_for_url(self, url: str, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout

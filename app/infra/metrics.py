@@ -31,6 +31,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from app import defaults
+from app.infra.logs import log_event
 from app.redis_keys import (
     METRICS_JOB_RESULTS,
     METRICS_VENDOR_CALLS,
@@ -87,7 +88,7 @@ class OutcomeCounter:
             try:
                 self.flush()
             except Exception:  # the thread must outlive any surprise; the counts are kept
-                log.exception("metrics.flush-failed")
+                log_event(log, "metrics.flush-failed", level=logging.ERROR, exc_info=True)
 
 
 def record_job_result(connection: redis.Redis, status: str, webhook_to_put_seconds: float | None = None) -> None:
@@ -106,7 +107,7 @@ def record_vendor_call(connection: redis.Redis, vendor: str, status: int | str) 
     try:
         connection.hincrby(METRICS_VENDOR_CALLS, f"{vendor}:{status}", 1)
     except redis.RedisError:
-        log.warning("metrics.vendor-call-not-counted vendor=%s status=%s", vendor, status)
+        log_event(log, "metrics.vendor-call-not-counted", level=logging.WARNING, vendor=vendor, status=status)
 
 
 def latency_bucket(seconds: float) -> str:

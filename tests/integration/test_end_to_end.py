@@ -547,7 +547,8 @@ def test_a_deploy_mid_job_reschedules_it_and_the_next_worker_finishes_it(stack):
 
     old = stack.worker
     assert old.stop(timeout=20) == 0  # a clean exit
-    assert "worker.job.rescheduled ticket=8115" in old.output() and "reason=shutdown" in old.output()
+    [rescheduled] = old.events("worker.job.rescheduled")
+    assert (rescheduled["ticket"], rescheduled["reason"]) == (8115, "shutdown")
     assert stack.job_result(answer["job_id"]) == "rescheduled:shutdown"
 
     stack.start_worker()
