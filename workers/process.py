@@ -47,6 +47,7 @@ from app.policy import Policy, load_policy
 from app.zendesk import ZendeskApi, ZendeskClient, make_zendesk
 from workers.apply import TicketEventApplier
 from workers.dequeue import SafeDequeueQueue
+from workers.job_log import LogsJobs
 from workers.oncall import OnCall
 from workers.paging import Paging
 from workers.rate_limit import TokenBucket
@@ -128,8 +129,9 @@ def context(connection: redis.Redis) -> WorkerContext:
     return _context
 
 
-class EscalatorWorker(HerokuWorker):
-    """RQ's HerokuWorker, made to finish what it took on (see the module docstring)."""
+class EscalatorWorker(LogsJobs, HerokuWorker):
+    """RQ's HerokuWorker, made to finish what it took on (see the module docstring), with a log
+    line per job (workers.job_log)."""
 
     # RQ's wait between reconnects while Redis is down doubles up to this (RQ's own cap is 60 s).
     max_connection_wait_time = float(defaults.WORKER_REDIS_RETRY_MAX_SECONDS)

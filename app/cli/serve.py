@@ -12,7 +12,6 @@ import logging
 import threading
 from dataclasses import replace
 
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
@@ -22,6 +21,7 @@ from app.infra.queueing import connect, embedded_redis, make_queues
 from app.infra.settings import LOCAL_DEV_SECRET, Settings
 from app.web.factory import create_app
 from workers import process
+from workers.job_log import LoggingSimpleWorker
 from workers.reruns import rerun_interrupted
 from workers.scheduler import Scheduler
 
@@ -59,7 +59,7 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
 
     scheduler_connection = connect(settings.redis_url) if settings.redis_url else connection
     scheduler = Scheduler(scheduler_connection, [queue.name for queue in queues]).start()
-    worker = SimpleWorker(
+    worker = LoggingSimpleWorker(
         queues, connection=connection, serializer=JSONSerializer, exception_handlers=[rerun_interrupted]
     )
     try:
