@@ -165,7 +165,7 @@ class EscalatorWorker(LogsJobs, HerokuWorker):
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     init_sentry(settings, "worker")
     if not settings.redis_url:
         raise SettingsError([MISSING_REDIS])

@@ -29,7 +29,7 @@ log = logging.getLogger("escalator.serve")
 
 
 def run_embedded(settings: Settings, *, host: str, port: int) -> None:
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     if not settings.accepted_secrets:
         settings = replace(settings, webhook_secrets=(LOCAL_DEV_SECRET,))
         log_event(

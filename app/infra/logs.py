@@ -20,13 +20,13 @@ character (newline, carriage return, ESC, ...) in every string value as its back
 before any renderer sees it, console and JSON alike. Never log comment text or secrets; log ids.
 
 ESCALATOR_LOG_FORMAT: auto (default; JSON unless standard error is a terminal), json or console.
-ESCALATOR_LOG_LEVEL: the level of escalator's own loggers (default INFO).
+ESCALATOR_LOG_LEVEL: the level of escalator's own loggers (default INFO). Both are read and
+validated by app.infra.settings, which hands them to `configure_logging` / `logging_config`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -35,6 +35,8 @@ from typing import Any
 import structlog
 
 LOG_FORMATS = ("auto", "json", "console")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LOG_LEVEL = "INFO"
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators some viewers split on.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -155,12 +157,9 @@ def make_formatter(log_format: str = "auto") -> structlog.stdlib.ProcessorFormat
     )
 
 
-def _level() -> str:
-    return os.environ.get("ESCALATOR_LOG_LEVEL", "INFO").upper()
-
-
-def logging_config(log_format: str = "auto") -> dict[str, Any]:
-    """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`."""
+def logging_config(log_format: str = "auto", log_level: str = DEFAULT_LOG_LEVEL) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`.
+    `log_format` and `log_level` as Settings validated them (ESCALATOR_LOG_FORMAT, ESCALATOR_LOG_LEVEL)."""
     global _access_lines_carry_events
     _access_lines_carry_events = True
     return {
@@ -172,7 +171,7 @@ def logging_config(log_format: str = "auto") -> dict[str, Any]:
         },
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
-            "escalator": {"level": _level()},
+            "escalator": {"level": log_level},
             # gunicorn gives its loggers their own handlers and stops propagation unless told.
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
@@ -180,13 +179,14 @@ def logging_config(log_format: str = "auto") -> dict[str, Any]:
     }
 
 
-def configure_logging(log_format: str | None = None) -> None:
+def configure_logging(log_format: str = "auto", log_level: str = DEFAULT_LOG_LEVEL) -> None:
     """Send every record through the escalator formatter, unless the host (gunicorn with our
-    logconfig_dict, pytest) has configured the root logger already."""
+    logconfig_dict, pytest) has configured the root logger already. The arguments as Settings
+    validated them."""
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(make_formatter(log_format or os.environ.get("ESCALATOR_LOG_FORMAT", "auto")))
+        handler.setFormatter(make_formatter(log_format))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
-    logging.getLogger("escalator").setLevel(_level())
+    logging.getLogger("escalator").setLevel(log_level)
