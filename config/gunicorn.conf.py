@@ -14,6 +14,7 @@ monkey.patch_all()
 import sys  # noqa: E402
 
 from app.infra.logs import logging_config  # noqa: E402
+from app.infra.metrics import flush_all  # noqa: E402
 from app.infra.settings import Settings, SettingsError  # noqa: E402
 
 
@@ -75,3 +76,11 @@ preload_app = True
 
 
 logconfig_dict = logging_config(_settings.log_format, _settings.log_level)
+
+
+def worker_exit(server, worker):
+    """A worker stopping (deploy, restart): its last webhook counts go to Redis, not with it. The
+    atexit hook does the same; this one runs even when gunicorn leaves by another path. A worker
+    still holding an idle keep-alive connection at graceful_timeout is killed by the master and
+    runs neither (the periodic flush has written all but its last second by then)."""
+    flush_all()
