@@ -9,6 +9,13 @@ from __future__ import annotations
 
 # --- web ---------------------------------------------------------------------------------------
 PORT = 8000
+# gunicorn (config/gunicorn.conf.py says why): processes per dyno (Heroku sets WEB_CONCURRENCY)
+# and the connections each holds at once.
+WEB_CONCURRENCY = 2
+WEB_CONCURRENCY_MAX = 64
+WORKER_CONNECTIONS = 1000
+WORKER_CONNECTIONS_MAX = 100_000
+LOG_LEVEL = "INFO"
 QUEUE_NAME = "escalator"
 SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_BODY_BYTES = 256 * 1024  # Zendesk's own limit for trigger webhook payloads

@@ -11,17 +11,34 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import os  # noqa: E402
 import sys  # noqa: E402
 
+from app.infra.logs import logging_config  # noqa: E402
+from app.infra.metrics import flush_all  # noqa: E402
+from app.infra.settings import Settings, SettingsError  # noqa: E402
+
+
+def _validated_settings() -> Settings:
+    """Every setting, this file's included (PORT, WEB_CONCURRENCY, GUNICORN_WORKER_CONNECTIONS,
+    ESCALATOR_LOG_*), read and validated once: a bad or missing one stops the start-up before
+    anything runs, with one message listing them all and no traceback."""
+    try:
+        return Settings.from_env(require_redis=True, require_secret=True)
+    except SettingsError as error:
+        print(f"escalator: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+_settings = _validated_settings()
+
 # Heroku routes to $PORT on all interfaces; locally the default matches `escalator serve`.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+bind = f"0.0.0.0:{_settings.port}"
 
 # Heroku sets WEB_CONCURRENCY from the dyno size. One process per core: the handler is CPU work
 # (HMAC, JSON, building the job) around one Redis round trip, so more processes than cores only
 # add context switches (measured: 1, 2 and 3 processes gave the same intake ratio within noise on
 # 2 cores; on a dyno, Redis runs elsewhere and both cores are the web's).
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = _settings.web_concurrency
 
 # gevent: every connection is a greenlet (about 10 KB), so slow or idle clients cost memory, not
 # a thread each. Measured (bench/slow_clients.py): with gthread (2 x 4 threads) 100 clients sending
@@ -34,7 +51,7 @@ worker_class = "app.web.gunicorn_worker.CorkedGeventWorker"
 
 # The most connections one process holds; when full it stops accepting. Far above any number of
 # slow clients we expect (measured: 50 here with 100 slow clients answered no webhook at all).
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+worker_connections = _settings.worker_connections
 
 # Zendesk gives up on a webhook after about 10 s; a request that takes this long is stuck.
 timeout = 20
@@ -58,21 +75,12 @@ errorlog = "-"
 preload_app = True
 
 
-def _validated_log_format() -> str:
-    """Fail before anything starts, with one message listing every missing or invalid setting."""
-    from app.infra.settings import Settings, SettingsError
-
-    try:
-        return Settings.from_env(require_redis=True, require_secret=True).log_format
-    except SettingsError as error:
-        print(f"escalator: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+logconfig_dict = logging_config(_settings.log_format, _settings.log_level)
 
 
-def _logging_config() -> dict:
-    from app.infra.logs import logging_config
-
-    return logging_config(_validated_log_format())
-
-
-logconfig_dict = _logging_config()
+def worker_exit(server, worker):
+    """A worker stopping (deploy, restart): its last webhook counts go to Redis, not with it. The
+    atexit hook does the same; this one runs even when gunicorn leaves by another path. A worker
+    still holding an idle keep-alive connection at graceful_timeout is killed by the master and
+    runs neither (the periodic flush has written all but its last second by then)."""
+    flush_all()

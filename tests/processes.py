@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -46,6 +48,30 @@ class Process:
         if not self._log.closed:
             self._log.flush()
         return self.log_path.read_text(errors="replace")
+
+    def events(self, name: str) -> list[dict]:
+        """The JSON log lines (the default when not on a terminal) whose event is `name`."""
+        found = []
+        for line in self.output().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line of another program's (redis-server, a crash's traceback)
+            if isinstance(record, dict) and record.get("event") == name:
+                found.append(record)
+        return found
+
+    def wait_for_event(self, name: str, where: Callable[[dict], bool] = lambda _: True, timeout: float = 20) -> dict:
+        """The first JSON log line named `name` for which `where` holds, waiting up to `timeout`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [record for record in self.events(name) if where(record)]
+            if found:
+                return found[0]
+            if self.popen.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise TimeoutError(f"no {name} line as expected in {timeout} s:\n{self.output()}")
 
     def wait_for_url(self, url: str, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout

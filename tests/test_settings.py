@@ -197,3 +197,44 @@ def test_the_retry_policy_is_configurable_and_checked():
     assert raised.value.problems == [
         "ESCALATOR_RETRY_BACKOFF_CAP_SECONDS must not be below ESCALATOR_RETRY_BACKOFF_BASE_SECONDS"
     ]
+
+
+def test_the_web_server_and_log_level_settings_are_read():
+    settings = Settings.from_env(
+        {"PORT": "5001", "WEB_CONCURRENCY": "4", "GUNICORN_WORKER_CONNECTIONS": "250", "ESCALATOR_LOG_LEVEL": "debug"}
+    )
+    assert (settings.port, settings.web_concurrency, settings.worker_connections, settings.log_level) == (
+        5001,
+        4,
+        250,
+        "DEBUG",
+    )
+    defaults = Settings.from_env({})
+    assert (defaults.port, defaults.web_concurrency, defaults.worker_connections, defaults.log_level) == (
+        8000,
+        2,
+        1000,
+        "INFO",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("WEB_CONCURRENCY", "abc", "WEB_CONCURRENCY must be a whole number, not 'abc'"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be between 1 and 64, not 0"),
+        ("GUNICORN_WORKER_CONNECTIONS", "lots", "GUNICORN_WORKER_CONNECTIONS must be a whole number, not 'lots'"),
+        ("GUNICORN_WORKER_CONNECTIONS", "-5", "GUNICORN_WORKER_CONNECTIONS must be between 1 and 100000, not -5"),
+        ("PORT", "http", "PORT must be a whole number, not 'http'"),
+        ("PORT", "70000", "PORT must be between 1 and 65535, not 70000"),
+        (
+            "ESCALATOR_LOG_LEVEL",
+            "verbose",
+            "ESCALATOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, not 'VERBOSE'",
+        ),
+    ],
+)
+def test_a_bad_web_server_or_log_level_setting_is_named_with_what_it_may_be(name, value, problem):
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env({name: value})
+    assert raised.value.problems == [problem]

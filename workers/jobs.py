@@ -43,6 +43,7 @@ from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
 from app import defaults
+from app.infra.logs import log_event
 from app.infra.metrics import record_job_result
 from app.infra.queueing import JOB_FUNCTION, job_options, make_queue
 from app.ticket_event import TicketEvent
@@ -157,12 +158,14 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
         # If Redis is still gone, this reschedule fails too and RQ re-runs the job (workers.reruns).
         return _reschedule(queue, event, budget, _backoff(budget), "redis_unavailable", e, outage=True)
     except AuthFailed as e:
-        log.error(
-            "worker.zendesk.auth_failed ticket=%s status=%s: Zendesk refused our credentials; "
-            "check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and ZENDESK_API_TOKEN) and the "
-            "integration user's role. Not retried: fix, then `rq requeue`.",
-            ticket_event.ticket_id,
-            e.status,
+        log_event(
+            log,
+            "worker.zendesk.auth_failed",
+            level=logging.ERROR,
+            ticket=ticket_event.ticket_id,
+            status=e.status,
+            detail="Zendesk refused our credentials; check ZENDESK_OAUTH_TOKEN (or ZENDESK_EMAIL and "
+            "ZENDESK_API_TOKEN) and the integration user's role. Not retried: fix, then `rq requeue`.",
         )
         raise
 
@@ -195,25 +198,29 @@ def _reschedule(
         job_id=f"{ticket_event.job_id}-retry{attempt}",
         **job_options(),
     )
-    log.warning(
-        "worker.job.rescheduled ticket=%s event=%s reason=%s attempt=%d outage_attempt=%d delay=%.1fs",
-        ticket_event.ticket_id,
-        ticket_event.event_id,
-        reason,
-        attempt,
-        outage_attempt,
-        delay,
+    log_event(
+        log,
+        "worker.job.rescheduled",
+        level=logging.WARNING,
+        ticket=ticket_event.ticket_id,
+        event_id=ticket_event.event_id,
+        reason=reason,
+        attempt=attempt,
+        outage_attempt=outage_attempt,
+        delay_seconds=round(delay, 1),
     )
     return f"rescheduled:{reason}"
 
 
 def _give_up(event: TicketEvent, attempts: int, reason: str, error: BaseException) -> None:
-    log.error(
-        "worker.job.gave_up ticket=%s event=%s reason=%s attempts=%d: %s",
-        event.ticket_id,
-        event.event_id,
-        reason,
-        attempts,
-        error,
+    log_event(
+        log,
+        "worker.job.gave_up",
+        level=logging.ERROR,
+        ticket=event.ticket_id,
+        event_id=event.event_id,
+        reason=reason,
+        attempts=attempts,
+        error=str(error),
     )
     raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error

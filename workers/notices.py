@@ -41,7 +41,7 @@ def run(paging: Paging, zendesk: ZendeskApi, queue: Queue, job_id: str, notice: 
         return deliver(paging, zendesk, notice)
     except Exception as error:
         step = next_try(error, budget)
-        what = f"notice={notice['vendor']} ticket={notice['ticket_id']}"
+        what = {"notice": notice["vendor"], "ticket": notice["ticket_id"]}
         if step is None:
             log_event(
                 log,

@@ -47,6 +47,7 @@ from app.policy import Policy, load_policy
 from app.zendesk import ZendeskApi, ZendeskClient, make_zendesk
 from workers.apply import TicketEventApplier
 from workers.dequeue import SafeDequeueQueue
+from workers.job_log import LogsJobs
 from workers.oncall import OnCall
 from workers.paging import Paging
 from workers.rate_limit import TokenBucket
@@ -128,8 +129,9 @@ def context(connection: redis.Redis) -> WorkerContext:
     return _context
 
 
-class EscalatorWorker(HerokuWorker):
-    """RQ's HerokuWorker, made to finish what it took on (see the module docstring)."""
+class EscalatorWorker(LogsJobs, HerokuWorker):
+    """RQ's HerokuWorker, made to finish what it took on (see the module docstring), with a log
+    line per job (workers.job_log)."""
 
     # RQ's wait between reconnects while Redis is down doubles up to this (RQ's own cap is 60 s).
     max_connection_wait_time = float(defaults.WORKER_REDIS_RETRY_MAX_SECONDS)
@@ -163,20 +165,26 @@ class EscalatorWorker(HerokuWorker):
 
 
 def run_worker(settings: Settings, *, burst: bool = False) -> bool:
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     init_sentry(settings, "worker")
     if not settings.redis_url:
         raise SettingsError([MISSING_REDIS])
     log_event(log, "worker.started", **settings.describe())
     if settings.dry_run:
-        log.warning(
-            "worker.dry-run no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "
-            "ZENDESK_OAUTH_TOKEN or ZENDESK_EMAIL + ZENDESK_API_TOKEN): updates are logged, not sent"
+        log_event(
+            log,
+            "worker.dry-run",
+            level=logging.WARNING,
+            detail="no Zendesk account configured (ZENDESK_SUBDOMAIN or ZENDESK_BASE_URL, and "
+            "ZENDESK_OAUTH_TOKEN or ZENDESK_EMAIL + ZENDESK_API_TOKEN): updates are logged, not sent",
         )
     if not settings.paging_enabled:
-        log.warning(
-            "worker.paging-off PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "
-            '"page required, paging not configured"'
+        log_event(
+            log,
+            "worker.paging-off",
+            level=logging.WARNING,
+            detail='PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "page required, '
+            'paging not configured"',
         )
     log_persistence(settings.redis_url, log)
     install(WorkerContext.build(settings, connect(settings.redis_url)))
@@ -205,14 +213,19 @@ def _work_until_stopped(settings: Settings, *, burst: bool) -> bool:
             worker = EscalatorWorker(QueueNames(settings.queue_name).in_priority_order(), connection=connection)
             worked = worker.work(burst=burst, logging_level="INFO") or worked
         except redis.RedisError as error:
-            log.error("worker.redis_error error=%s", type(error).__name__)
+            log_event(log, "worker.redis_error", level=logging.ERROR, error=type(error).__name__)
         finally:
             connection.close()
         signals.listen()
         stopped = worker is not None and worker.stop_requested
         if stopped or burst or signals.wait(wait):
             return worked
-        log.error("worker.restarted: RQ's work loop ended without a stop request (see above); started again")
+        log_event(
+            log,
+            "worker.restarted",
+            level=logging.ERROR,
+            detail="RQ's work loop ended without a stop request (see above); started again",
+        )
         wait = min(wait * 2, defaults.WORKER_REDIS_RETRY_MAX_SECONDS)
 
 

@@ -31,6 +31,7 @@ from rq.utils import utcparse
 from rq.worker_registration import clean_worker_registry
 
 from app import defaults
+from app.infra.logs import log_event
 from app.timestamps import utc_now
 from workers.reruns import rerun_interrupted
 
@@ -66,7 +67,14 @@ def _expire_jobs_of_dead_workers(queue: Queue, now: datetime, dead_after: float)
         if worker is not None and _is_dead(connection, worker, now, dead_after):
             # Score 0: "expired long ago"; RQ's cleanup below takes it from here.
             connection.zadd(registry.key, {f"{job_id}:{execution_id}": 0}, xx=True)
-            log.warning("worker.reaper.dead_worker job=%s worker=%s: running the job again", job_id, worker)
+            log_event(
+                log,
+                "worker.reaper.dead_worker",
+                level=logging.WARNING,
+                job=job_id,
+                worker=worker,
+                detail="running the job again",
+            )
             expired.append(job_id)
     return expired
 
@@ -116,5 +124,5 @@ def _requeue_jobs_never_started(queue: Queue, now: datetime, dead_after: float) 
                 requeued.append(job_id)
             pipe.execute()
     if requeued:
-        log.warning("worker.reaper.never_started jobs=%s: back on queue %s", ",".join(requeued), queue.name)
+        log_event(log, "worker.reaper.never_started", level=logging.WARNING, jobs=",".join(requeued), queue=queue.name)
     return requeued

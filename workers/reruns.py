@@ -30,6 +30,7 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from app import defaults
+from app.infra.logs import log_event
 
 log = logging.getLogger("escalator.worker")
 
@@ -44,19 +45,27 @@ def allow_rerun(job: Job, reason: str) -> bool:
     """Let RQ's retry re-enqueue `job` at once, unless it was cut off too often already."""
     interruptions = int(job.meta.get(INTERRUPTIONS, 0)) + 1
     if interruptions > defaults.MAX_INTERRUPTED_RUNS:
-        log.error(
-            "worker.job.interrupted_too_often job=%s reason=%s interruptions=%d: failing it; see why in "
-            "the worker's log, then `rq requeue`",
-            job.id,
-            reason,
-            interruptions,
+        log_event(
+            log,
+            "worker.job.interrupted_too_often",
+            level=logging.ERROR,
+            job=job.id,
+            reason=reason,
+            interruptions=interruptions,
+            detail="failing it; see why in the worker's log, then `rq requeue`",
         )
         return False
     job.meta[INTERRUPTIONS] = interruptions  # saved with the job by RQ's retry
     job.retries_left = max(job.retries_left or 0, 1)
     job.retry_intervals = None  # re-enqueued at once, not through the scheduler
-    log.warning(
-        "worker.job.interrupted job=%s reason=%s interruptions=%d: running it again", job.id, reason, interruptions
+    log_event(
+        log,
+        "worker.job.interrupted",
+        level=logging.WARNING,
+        job=job.id,
+        reason=reason,
+        interruptions=interruptions,
+        detail="running the job again",
     )
     return True
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from rq.exceptions import ShutDownImminentException
 from rq.timeouts import JobTimeoutException
 
 from app import defaults
+from app.infra.logs import log_event
 from app.infra.queueing import job_options
 from app.oncall.errors import NoticeRateLimited, NoticeUnavailable
 from app.zendesk import Conflict, RateLimited, ZendeskUnavailable
@@ -89,10 +91,11 @@ def reschedule(
     budget: Budget,
     step: NextTry,
     error: BaseException,
-    what: str,
+    what: Mapping[str, Any] | str,
 ) -> str:
     """Enqueue the same job again after `step.delay`, or fail it (GaveUp) when its budget is
-    spent; "rescheduled:<reason>". `what` names the job in the log line."""
+    spent; "rescheduled:<reason>". `what` names the job in the log line: its id fields
+    (`{"check": job_id}`), or a word logged as the `job` field."""
     attempt = budget.attempt + 1
     outage_attempt = budget.outage_attempt + step.outage
     deadline = budget.deadline or time.time() + budget.policy.give_up_seconds
@@ -110,25 +113,39 @@ def reschedule(
         job_id=retry_job_id(first_job_id, attempt),
         **job_options(),
     )
-    log.warning(
-        "worker.job.rescheduled %s reason=%s attempt=%d outage_attempt=%d delay=%.1fs",
-        what,
-        step.reason,
-        attempt,
-        outage_attempt,
-        step.delay,
+    log_event(
+        log,
+        "worker.job.rescheduled",
+        level=logging.WARNING,
+        **_job_fields(what),
+        reason=step.reason,
+        attempt=attempt,
+        outage_attempt=outage_attempt,
+        delay_seconds=round(step.delay, 1),
     )
     return f"rescheduled:{step.reason}"
 
 
-def give_up(what: str, attempts: int, reason: str, error: BaseException) -> None:
-    log.error("worker.job.gave_up %s reason=%s attempts=%d: %s", what, reason, attempts, error)
+def give_up(what: Mapping[str, Any] | str, attempts: int, reason: str, error: BaseException) -> None:
+    log_event(
+        log,
+        "worker.job.gave_up",
+        level=logging.ERROR,
+        **_job_fields(what),
+        reason=reason,
+        attempts=attempts,
+        error=str(error),
+    )
     raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error
 
 
 def retry_job_id(first_job_id: str, attempt: int) -> str:
     """The id of a job's `attempt`-th retry (`<id>-retry3`)."""
     return f"{first_job_id}-retry{attempt}"
+
+
+def _job_fields(what: Mapping[str, Any] | str) -> dict[str, Any]:
+    return {"job": what} if isinstance(what, str) else dict(what)
 
 
 def first_job_id(job_id: str) -> str:

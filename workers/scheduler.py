@@ -35,6 +35,7 @@ from rq.scheduler import RQScheduler
 from rq.serializers import JSONSerializer
 
 from app import defaults
+from app.infra.logs import log_event
 from app.infra.queueing import make_queue
 from workers.reaper import reap
 
@@ -91,7 +92,7 @@ class Scheduler:
             if self._acquire(keys=[self._lock_key(name)], args=[self.name, self.lock_seconds])
         }
         if held != self.held:
-            log.info("scheduler.locks scheduler=%s holds=%s", self.name, ",".join(sorted(held)) or "none (standby)")
+            log_event(log, "scheduler.locks", scheduler=self.name, holds=",".join(sorted(held)) or "none (standby)")
             self.held = held
         self._rq.register_birth()  # RQ's hash, renewed: pid, host, last heartbeat
         if not held:
@@ -111,17 +112,19 @@ class Scheduler:
                 self.tick()
                 backoff = defaults.SCHEDULER_INTERVAL_SECONDS
             except redis.RedisError as error:
-                log.error(
-                    "scheduler.redis_error scheduler=%s error=%s: retrying in %.0f s",
-                    self.name,
-                    type(error).__name__,
-                    backoff,
+                log_event(
+                    log,
+                    "scheduler.redis_error",
+                    level=logging.ERROR,
+                    scheduler=self.name,
+                    error=type(error).__name__,
+                    retry_in_seconds=round(backoff),
                 )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, defaults.SCHEDULER_REDIS_RETRY_MAX_SECONDS)
                 continue
             except Exception:
-                log.exception("scheduler.error scheduler=%s", self.name)
+                log_event(log, "scheduler.error", level=logging.ERROR, exc_info=True, scheduler=self.name)
             self._stop.wait(defaults.SCHEDULER_INTERVAL_SECONDS)
         self._release_locks()
 
@@ -142,11 +145,13 @@ class Scheduler:
                 self._release(keys=[self._lock_key(name)], args=[self.name])
             self._rq.register_death()
         except redis.RedisError as error:
-            log.warning(
-                "scheduler.release_failed scheduler=%s error=%s: the locks expire in %d s",
-                self.name,
-                type(error).__name__,
-                self.lock_seconds,
+            log_event(
+                log,
+                "scheduler.release_failed",
+                level=logging.WARNING,
+                scheduler=self.name,
+                error=type(error).__name__,
+                locks_expire_in_seconds=self.lock_seconds,
             )
         self.held = set()
 

@@ -269,7 +269,7 @@ def run_check(
             )
             raise
         check.watchdog.rescheduled(ticket_id, first, retry_job_id(first, budget.attempt + 1))
-        return reschedule(queue, CHECK_FUNCTION, (ticket_id, due, since), first, budget, step, error, f"check={first}")
+        return reschedule(queue, CHECK_FUNCTION, (ticket_id, due, since), first, budget, step, error, {"check": first})
 
 
 class FirstResponseCheck:

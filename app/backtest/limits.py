@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from app import defaults
+from app.infra.logs import log_event
 from app.zendesk.errors import RateLimited, ZendeskUnavailable
 
 log = logging.getLogger("escalator.backtest")
@@ -123,14 +124,14 @@ class PacedReader:
                 rate_limited += 1
                 if rate_limited > defaults.BACKTEST_MAX_RATE_LIMIT_WAITS:
                     raise GaveUp(f"{error} ({rate_limited} times in a row)") from None
-                log.info("backtest.rate_limited path=%s wait=%.0fs", path, error.retry_after)
+                log_event(log, "backtest.rate_limited", path=path, wait_seconds=round(error.retry_after))
                 self.sleep(error.retry_after)
             except ZendeskUnavailable as error:
                 outages += 1
                 if outages >= defaults.BACKTEST_MAX_OUTAGE_TRIES:
                     raise GaveUp(f"{error} ({outages} tries)") from None
                 wait = min(defaults.BACKTEST_BACKOFF_CAP_SECONDS, defaults.BACKTEST_BACKOFF_BASE_SECONDS**outages)
-                log.info("backtest.zendesk_unavailable path=%s wait=%.0fs", path, wait)
+                log_event(log, "backtest.zendesk_unavailable", path=path, wait_seconds=round(wait))
                 self.sleep(wait)
 
     def _take_shared_token(self) -> bool:
@@ -140,7 +141,7 @@ class PacedReader:
             return False
         waited = False
         while (wait := self.shared_budget.take()) > 0:
-            log.debug("backtest.shared_budget_spent wait=%.1fs", wait)
+            log_event(log, "backtest.shared_budget_spent", level=logging.DEBUG, wait_seconds=round(wait, 1))
             self.sleep(wait)
             waited = True
         return waited

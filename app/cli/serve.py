@@ -12,16 +12,16 @@ import logging
 import threading
 from dataclasses import replace
 
-from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from werkzeug.serving import make_server
 
 from app.infra.liveness import log_persistence
-from app.infra.logs import configure_logging
+from app.infra.logs import configure_logging, log_event
 from app.infra.queueing import connect, embedded_redis, make_queues
 from app.infra.settings import LOCAL_DEV_SECRET, Settings
 from app.web.factory import create_app
 from workers import process
+from workers.job_log import LoggingSimpleWorker
 from workers.reruns import rerun_interrupted
 from workers.scheduler import Scheduler
 
@@ -29,12 +29,15 @@ log = logging.getLogger("escalator.serve")
 
 
 def run_embedded(settings: Settings, *, host: str, port: int) -> None:
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     if not settings.accepted_secrets:
         settings = replace(settings, webhook_secrets=(LOCAL_DEV_SECRET,))
-        log.warning(
-            "serve.local-dev-secret no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed "
-            "with the local development secret (escalator replay uses it)"
+        log_event(
+            log,
+            "serve.local-dev-secret",
+            level=logging.WARNING,
+            detail="no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed with the local development "
+            "secret (escalator replay uses it)",
         )
     settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
     if settings.redis_url:
@@ -46,17 +49,17 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
 
     server = make_server(host, port, app, threaded=True)
     threading.Thread(target=server.serve_forever, name="web", daemon=True).start()
-    log.info(
-        "serve.listening url=http://%s:%s/webhooks/zendesk redis=%s dry_run=%s",
-        host,
-        server.port,
-        "embedded" if not settings.redis_url else "external",
-        settings.dry_run,
+    log_event(
+        log,
+        "serve.listening",
+        url=f"http://{host}:{server.port}/webhooks/zendesk",
+        redis="embedded" if not settings.redis_url else "external",
+        dry_run=settings.dry_run,
     )
 
     scheduler_connection = connect(settings.redis_url) if settings.redis_url else connection
     scheduler = Scheduler(scheduler_connection, [queue.name for queue in queues]).start()
-    worker = SimpleWorker(
+    worker = LoggingSimpleWorker(
         queues, connection=connection, serializer=JSONSerializer, exception_handlers=[rerun_interrupted]
     )
     try:

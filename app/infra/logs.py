@@ -10,24 +10,23 @@ fields to the formatter, so a JSON line carries them as keys:
     {"event": "webhook.zendesk.accepted", "event_id": "...", "ticket": 7001, "level": "info",
      "logger": "escalator.webhook", "timestamp": "..."}
 
-Lines still written as `log.info("worker.ticket.noop ticket=%s ...", ...)` get the same treatment:
-the formatter reads the dotted name and the `key=value` words back out of the message, and keeps
-the whole message too (it may say more than its fields). gunicorn's
-and RQ's records go through the same formatter (gunicorn via `logging_config()` in
-config/gunicorn.conf.py), so a dyno's whole output is one format.
+Every escalator line is written with `log_event`. A record that was not (gunicorn's, RQ's, a
+library's) is logged as its message, with nothing read back out of it. gunicorn's and RQ's records
+go through the same formatter (gunicorn via `logging_config()` in config/gunicorn.conf.py), so a
+dyno's whole output is one format.
 
 Forged lines are impossible in one place: `escape_control_characters` rewrites every control
 character (newline, carriage return, ESC, ...) in every string value as its backslash escape
 before any renderer sees it, console and JSON alike. Never log comment text or secrets; log ids.
 
 ESCALATOR_LOG_FORMAT: auto (default; JSON unless standard error is a terminal), json or console.
-ESCALATOR_LOG_LEVEL: the level of escalator's own loggers (default INFO).
+ESCALATOR_LOG_LEVEL: the level of escalator's own loggers (default INFO). Both are read and
+validated by app.infra.settings, which hands them to `configure_logging` / `logging_config`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -36,11 +35,11 @@ from typing import Any
 import structlog
 
 LOG_FORMATS = ("auto", "json", "console")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_LOG_LEVEL = "INFO"
 
 # C0 and C1 controls, DEL, and the Unicode line and paragraph separators some viewers split on.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_DOTTED_NAME = re.compile(r"([a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)+)(?=$|[\s:])")
-_KEY_VALUE = re.compile(r"(?<!\S)([a-z_][a-z0-9_]*)=(\S*)")
 _FIELDS_ATTRIBUTE = "escalator_fields"
 _EVENT_ATTRIBUTE = "escalator_event"
 # Where a request's event waits for gunicorn's access line (gunicorn passes the WSGI environ to it).
@@ -51,14 +50,21 @@ _access_lines_carry_events = False
 
 
 def log_event(
-    logger: logging.Logger, event: str, *, level: int = logging.INFO, stacklevel: int = 2, **fields: Any
+    logger: logging.Logger,
+    event: str,
+    *,
+    level: int = logging.INFO,
+    exc_info: bool = False,
+    stacklevel: int = 2,
+    **fields: Any,
 ) -> None:
-    """Log `event` (a dotted name) with `fields`: keys in JSON, `key=value` words in the message."""
+    """Log `event` (a dotted name) with `fields`: keys in JSON, `key=value` words in the message.
+    `exc_info=True` adds the exception being handled (as `logger.exception` does)."""
     if not logger.isEnabledFor(level):
         return
     message = event + "".join(f" {key}={value}" for key, value in fields.items())
     extra = {_EVENT_ATTRIBUTE: event, _FIELDS_ATTRIBUTE: fields}
-    logger.log(level, "%s", message, extra=extra, stacklevel=stacklevel)
+    logger.log(level, "%s", message, exc_info=exc_info, extra=extra, stacklevel=stacklevel)
 
 
 def log_request_event(
@@ -90,28 +96,14 @@ def escape_control_characters(
 
 
 def event_fields(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """The dotted event name and its fields as keys, from `log_event` or read back from the message."""
+    """A `log_event` record as its dotted name (the message only repeats the fields) and its
+    fields as keys; any other record is left as its message."""
     record = event_dict.get("_record")
-    message = event_dict.get("event")
-    if record is None or not isinstance(message, str):
-        return event_dict
     name = getattr(record, _EVENT_ATTRIBUTE, None)
-    if name is not None:
-        fields = getattr(record, _FIELDS_ATTRIBUTE, {})
-        message = name  # the message only repeats the fields
-    elif record.name.startswith("escalator") and (found := _DOTTED_NAME.match(message)):
-        name = found.group(1)
-        fields = {
-            # `event=` in a classic line is an event id; the `event` key is the line's name.
-            ("event_id" if key == "event" else key): value.rstrip(":,;")
-            for key, value in _KEY_VALUE.findall(message[found.end() :])
-        }
-    else:
+    if name is None:
         return event_dict
-    for key, value in fields.items():
+    for key, value in getattr(record, _FIELDS_ATTRIBUTE, {}).items():
         event_dict.setdefault(key, value)
-    if message != name:
-        event_dict["message"] = message
     event_dict["event"] = name
     return event_dict
 
@@ -165,12 +157,9 @@ def make_formatter(log_format: str = "auto") -> structlog.stdlib.ProcessorFormat
     )
 
 
-def _level() -> str:
-    return os.environ.get("ESCALATOR_LOG_LEVEL", "INFO").upper()
-
-
-def logging_config(log_format: str = "auto") -> dict[str, Any]:
-    """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`."""
+def logging_config(log_format: str = "auto", log_level: str = DEFAULT_LOG_LEVEL) -> dict[str, Any]:
+    """A `logging.config.dictConfig` for a whole process: gunicorn passes it as `logconfig_dict`.
+    `log_format` and `log_level` as Settings validated them (ESCALATOR_LOG_FORMAT, ESCALATOR_LOG_LEVEL)."""
     global _access_lines_carry_events
     _access_lines_carry_events = True
     return {
@@ -182,7 +171,7 @@ def logging_config(log_format: str = "auto") -> dict[str, Any]:
         },
         "root": {"level": "INFO", "handlers": ["stderr"]},
         "loggers": {
-            "escalator": {"level": _level()},
+            "escalator": {"level": log_level},
             # gunicorn gives its loggers their own handlers and stops propagation unless told.
             "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
             "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
@@ -190,13 +179,14 @@ def logging_config(log_format: str = "auto") -> dict[str, Any]:
     }
 
 
-def configure_logging(log_format: str | None = None) -> None:
+def configure_logging(log_format: str = "auto", log_level: str = DEFAULT_LOG_LEVEL) -> None:
     """Send every record through the escalator formatter, unless the host (gunicorn with our
-    logconfig_dict, pytest) has configured the root logger already."""
+    logconfig_dict, pytest) has configured the root logger already. The arguments as Settings
+    validated them."""
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(make_formatter(log_format or os.environ.get("ESCALATOR_LOG_FORMAT", "auto")))
+        handler.setFormatter(make_formatter(log_format))
         root.addHandler(handler)
         root.setLevel(logging.INFO)
-    logging.getLogger("escalator").setLevel(_level())
+    logging.getLogger("escalator").setLevel(log_level)

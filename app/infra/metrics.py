@@ -10,17 +10,21 @@ a worker's own and requeue an abandoned job twice.
 What writes them, and how it stays off the webhook's hot path:
 - accepted and duplicate webhooks: counted inside the enqueue script (app.webhooks.intake);
 - every other webhook answer: counted in the process (`OutcomeCounter`) and written in batches
-  by a background thread, at most FLUSH_INTERVAL_SECONDS late;
+  by a background thread, at most FLUSH_INTERVAL_SECONDS late, and once more when the process
+  exits (`flush_all`: atexit, and gunicorn's `worker_exit` hook), so a deploy or a Ctrl-C on
+  `escalator serve` loses none (a process SIGKILLed loses its last interval's);
 - the worker: finished jobs by result, webhook-to-PUT latency (a histogram kept as one Redis hash
   of bucket counts) and vendor calls by status, each in the round trip that records the result.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterable
 
@@ -31,6 +35,7 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from app import defaults
+from app.infra.logs import log_event
 from app.redis_keys import (
     METRICS_JOB_RESULTS,
     METRICS_VENDOR_CALLS,
@@ -53,12 +58,13 @@ class OutcomeCounter:
     (Redis down) are kept and written with the next batch, so refusals during an outage show up.
     """
 
-    def __init__(self, connection: redis.Redis, interval: float = defaults.METRICS_FLUSH_INTERVAL_SECONDS):
+    def __init__(self, connection: redis.Redis, interval: float | None = None):
         self.connection = connection
-        self.interval = interval
+        self.interval = defaults.METRICS_FLUSH_INTERVAL_SECONDS if interval is None else interval
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._flusher_pid: int | None = None
+        _counters.add(self)
 
     def add(self, outcome: str) -> None:
         with self._lock:
@@ -87,7 +93,25 @@ class OutcomeCounter:
             try:
                 self.flush()
             except Exception:  # the thread must outlive any surprise; the counts are kept
-                log.exception("metrics.flush-failed")
+                log_event(log, "metrics.flush-failed", level=logging.ERROR, exc_info=True)
+
+
+_counters: weakref.WeakSet[OutcomeCounter] = weakref.WeakSet()
+
+
+def flush_all() -> None:
+    """Write what every `OutcomeCounter` of this process still holds: the periodic thread is a
+    daemon and dies with the process, so its last interval's counts would be lost."""
+    for counter in list(_counters):
+        try:
+            counter.flush()
+        except Exception:  # at exit, one counter's surprise must not stop the others
+            log_event(log, "metrics.flush-failed", level=logging.ERROR, exc_info=True)
+
+
+# A clean exit of any process (a gunicorn worker, `escalator serve` after Ctrl-C). Registered at
+# import, in gunicorn's master before it forks, so every worker inherits it.
+atexit.register(flush_all)
 
 
 def record_job_result(connection: redis.Redis, status: str, webhook_to_put_seconds: float | None = None) -> None:
@@ -106,7 +130,7 @@ def record_vendor_call(connection: redis.Redis, vendor: str, status: int | str) 
     try:
         connection.hincrby(METRICS_VENDOR_CALLS, f"{vendor}:{status}", 1)
     except redis.RedisError:
-        log.warning("metrics.vendor-call-not-counted vendor=%s status=%s", vendor, status)
+        log_event(log, "metrics.vendor-call-not-counted", level=logging.WARNING, vendor=vendor, status=status)
 
 
 def latency_bucket(seconds: float) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.infra.logs import log_event
 from app.infra.settings import Settings
 
 log = logging.getLogger("escalator.sentry")
@@ -65,5 +66,5 @@ def init_sentry(settings: Settings, component: str) -> bool:
         server_name=component,
     )
     _initialized = True
-    log.info("sentry.enabled component=%s", component)
+    log_event(log, "sentry.enabled", component=component)
     return True

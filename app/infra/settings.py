@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app import defaults
-from app.infra.logs import LOG_FORMATS
+from app.infra.logs import LOG_FORMATS, LOG_LEVELS
 from app.policy.config import default_policy_path
 
 # The fixed secret Zendesk signs test deliveries with before a webhook exists.
@@ -67,6 +67,10 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)
     sentry_dsn: str | None = field(default=None, repr=False)
     log_format: str = "auto"  # auto | json | console (app.infra.logs)
+    log_level: str = defaults.LOG_LEVEL  # of escalator's own loggers (app.infra.logs.LOG_LEVELS)
+    # gunicorn's processes and connections per process (config/gunicorn.conf.py).
+    web_concurrency: int = defaults.WEB_CONCURRENCY
+    worker_connections: int = defaults.WORKER_CONNECTIONS
 
     @property
     def zendesk_url(self) -> str | None:
@@ -175,6 +179,10 @@ class Settings:
         if log_format not in LOG_FORMATS:
             problems.append(f"ESCALATOR_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}")
             log_format = "auto"
+        log_level = (reader.text("ESCALATOR_LOG_LEVEL") or defaults.LOG_LEVEL).upper()
+        if log_level not in LOG_LEVELS:
+            problems.append(f"ESCALATOR_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}")
+            log_level = defaults.LOG_LEVEL
         backoff_base = reader.integer(
             "ESCALATOR_RETRY_BACKOFF_BASE_SECONDS", defaults.RETRY_BACKOFF_BASE_SECONDS, 1, 60
         )
@@ -221,6 +229,13 @@ class Settings:
             metrics_token=reader.text("ESCALATOR_METRICS_TOKEN"),
             sentry_dsn=sentry_dsn,
             log_format=log_format,
+            log_level=log_level,
+            web_concurrency=reader.integer(
+                "WEB_CONCURRENCY", defaults.WEB_CONCURRENCY, 1, defaults.WEB_CONCURRENCY_MAX
+            ),
+            worker_connections=reader.integer(
+                "GUNICORN_WORKER_CONNECTIONS", defaults.WORKER_CONNECTIONS, 1, defaults.WORKER_CONNECTIONS_MAX
+            ),
         )
         if problems:
             raise SettingsError(problems)

@@ -38,7 +38,7 @@ def create_app(
 ) -> Flask:
     if settings is None:
         settings = Settings.from_env(require_redis=redis_connection is None, require_secret=True)
-    configure_logging(settings.log_format)
+    configure_logging(settings.log_format, settings.log_level)
     if not settings.accepted_secrets:
         raise SettingsError([MISSING_SECRET])
     if redis_connection is None:

@@ -2,7 +2,12 @@
 
 One compiled pattern, built from the policy's own words (config/policy.toml [terms] and
 [near_miss]), scans the text once. It only orders the work: the worker still runs the whole engine
-and makes the decision, so a false alarm costs nothing but a place in the line.
+and makes the decision, so a false alarm costs nothing but a place in the line. A miss costs more:
+an urgent event behind a backlog. So the pattern reads the text as the engine's term scan does,
+through the engine's own functions: an HTML-only body as its visible text, then NFKC with the
+invisible characters dropped (full-width URGENT, `ur<U+200B>gent`: app.policy.normalize), then
+lower case. Everything the engine can find urgent comes first; what it can find time-sensitive
+is never last (tests/webhooks/test_prescreen.py checks both against `decide`).
 
 - urgent: the urgent term appears as a whole word (negated or not: the engine decides);
 - soon: "time sensitive" (any joiner the policy allows), a word starting with a near-miss stem
@@ -20,6 +25,9 @@ import re
 
 from app.infra.queueing import REST, SOON, URGENT
 from app.policy import Policy
+from app.policy.fields import lower_same_length
+from app.policy.normalize import normalise
+from app.policy.text import html_to_text_and_links
 from app.ticket_event import STATUS_CHANGED, TicketEvent
 
 # Letters and digits make a word; anything else (space, punctuation, `_`, `#`) ends it.
@@ -47,7 +55,7 @@ class Prescreen:
         if text is None:
             return SOON
         maybe_soon = False
-        for match in self._pattern.finditer(text):
+        for match in self._pattern.finditer(lower_same_length(normalise(text).text)):
             if match.lastgroup == "urgent":
                 return URGENT
             maybe_soon = True
@@ -60,7 +68,9 @@ def _new_text(event: TicketEvent) -> str | None:
     if event.message is not None:
         return event.message["body"]
     if event.comment is not None:
-        return event.comment["body"] or event.comment["html_body"]
+        if event.comment["body"]:
+            return event.comment["body"]
+        return html_to_text_and_links(event.comment["html_body"])[0]
     if event.ticket is not None and event.comment_id is None:
         return event.ticket["subject"] + "\n" + event.ticket["description"]
     return None

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from app import __version__, defaults
+from app.infra.logs import log_event
 from app.infra.settings import Settings
 from app.ticket_event import Comment
 from app.zendesk.errors import (
@@ -161,12 +162,14 @@ class ZendeskClient:
             raise ZendeskUnavailable(f"{what}: timed out ({type(e).__name__})") from None
         except requests.ConnectionError as e:
             raise ZendeskUnavailable(f"{what}: connection failed ({type(e).__name__})") from None
-        log.debug(
-            "zendesk.request method=%s path=%s status=%s ms=%d",
-            method,
-            path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
+        log_event(
+            log,
+            "zendesk.request",
+            level=logging.DEBUG,
+            method=method,
+            path=path,
+            status=response.status_code,
+            ms=round((time.monotonic() - started) * 1000),
         )
         try:
             _raise_for_status(response, what)

@@ -11,6 +11,7 @@ import json
 import logging
 from typing import Any
 
+from app.infra.logs import log_event
 from app.ticket_event import Comment
 from app.zendesk.errors import DryRunRead
 
@@ -53,8 +54,7 @@ class DryRunZendesk:
         comment = body.get("ticket", {}).get("comment")
         if comment:
             kind = "public_reply" if comment.get("public") else "internal_note"
-            text = "\n".join("    " + line for line in comment.get("body", "").splitlines())
-            log.info("zendesk.dry_run.%s ticket=%s:\n%s", kind, ticket_id, text)
+            log_event(log, f"zendesk.dry_run.{kind}", ticket=ticket_id, body=comment.get("body", ""))
         return {}
 
     def _cannot_read(self, method: str, path: str) -> Any:
@@ -63,6 +63,6 @@ class DryRunZendesk:
 
     def _would_send(self, method: str, path: str, body: dict[str, Any] | None = None) -> None:
         if body is None:
-            log.info("zendesk.dry_run.request %s %s", method, path)
+            log_event(log, "zendesk.dry_run.request", method=method, path=path)
         else:
-            log.info("zendesk.dry_run.request %s %s body=%s", method, path, json.dumps(body, sort_keys=True))
+            log_event(log, "zendesk.dry_run.request", method=method, path=path, body=json.dumps(body, sort_keys=True))

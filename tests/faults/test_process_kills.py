@@ -68,7 +68,7 @@ def test_work_horse_sigkill_mid_job(make_stack):
     tally = stack.tally()
     record("work horse SIGKILL mid-job", tally, settled_after_seconds=time.monotonic() - killed)
     assert tally == CASES["work horse SIGKILL mid-job"].expected
-    assert "reason=work_horse_killed" in worker.output()
+    assert "work_horse_killed" in [e["reason"] for e in worker.events("worker.job.interrupted")]
 
 
 def test_scheduler_killed(make_stack):

@@ -43,13 +43,40 @@ def test_an_event_is_one_json_object_with_its_fields_as_keys(capture):
     assert "message" not in record  # it would only repeat the fields
 
 
-def test_a_classic_dotted_line_is_read_back_into_fields(capture):
+def test_a_printf_line_is_its_message_and_nothing_is_read_back_out_of_it(capture):
     logger, read = capture("json")
     logger.info("worker.ticket.noop ticket=%s event=%s urgency=%s: nothing to change", 35436, "e-9", "none")
     record = json.loads(read())
-    assert record["event"] == "worker.ticket.noop"
-    assert (record["ticket"], record["event_id"], record["urgency"]) == ("35436", "e-9", "none")
-    assert record["message"] == "worker.ticket.noop ticket=35436 event=e-9 urgency=none: nothing to change"
+    assert record["event"] == "worker.ticket.noop ticket=35436 event=e-9 urgency=none: nothing to change"
+    assert not {"ticket", "event_id", "urgency", "message"} & record.keys()
+
+
+def test_an_event_can_carry_the_exception_being_handled(capture):
+    logger, read = capture("json")
+    try:
+        raise KeyError("k")
+    except KeyError:
+        log_event(logger, "scheduler.error", level=logging.ERROR, exc_info=True, scheduler="s-1")
+    record = json.loads(read())
+    assert (record["event"], record["scheduler"], record["level"]) == ("scheduler.error", "s-1", "error")
+    assert "KeyError" in record["exception"]
+
+
+def test_every_escalator_line_is_written_with_log_event():
+    """No printf-style call on escalator's loggers: the formatter no longer reads fields back out."""
+    import re
+    from pathlib import Path
+
+    call = re.compile(r"\blog\.(debug|info|warning|error|exception|critical|log)\(")
+    root = Path(__file__).resolve().parents[2]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("app", "workers")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if call.search(line)
+    ]
+    assert offenders == []
 
 
 def test_a_line_that_is_not_an_event_keeps_its_message(capture):

@@ -42,7 +42,8 @@ def test_doctor_sees_the_processes_and_their_absence(real_redis, redis_test_url,
     try:
         web.wait_for_url(url + "/healthz")
         worker.wait_for_output("Listening on")
-        worker.wait_for_output(f"holds={QUEUE}")  # the scheduler thread holds the lock
+        # the scheduler thread holds the lock
+        worker.wait_for_event("scheduler.locks", lambda line: QUEUE in line["holds"].split(","))
 
         status, rows = doctor(env, url)
 

@@ -100,6 +100,31 @@ def test_gunicorn_start_fails_with_one_clear_message_when_settings_are_missing(t
     assert "Traceback" not in output
 
 
+# WEB_CONCURRENCY=abc is not here: gunicorn itself runs int() on it when `gunicorn` is imported,
+# before it reads this config file, so that one ends in gunicorn's own traceback (README, Configuration).
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be between 1 and 64, not 0"),
+        ("GUNICORN_WORKER_CONNECTIONS", "abc", "GUNICORN_WORKER_CONNECTIONS must be a whole number, not 'abc'"),
+        ("PORT", "http", "PORT must be a whole number, not 'http'"),
+        ("ESCALATOR_LOG_LEVEL", "loud", "ESCALATOR_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ],
+)
+def test_gunicorn_start_fails_with_the_settings_message_on_a_bad_value(tmp_path, redis_test_url, name, value, problem):
+    env = process_env(PORT=str(free_port()), REDIS_URL=redis_test_url, ZENDESK_WEBHOOK_SECRET="s")
+    env[name] = value
+    process = Process(procfile_command("web"), env, tmp_path / "bad.log")
+    try:
+        code = process.popen.wait(timeout=30)
+    finally:
+        process.stop()
+    output = process.output()
+    assert code != 0
+    assert problem in output and "Traceback" not in output
+    assert output.count("\n") <= 3, output  # "invalid configuration:" and the one problem
+
+
 def test_replay_wait_says_when_the_service_shows_no_job_status(gunicorn):
     base, _ = gunicorn
     replay = subprocess.run(

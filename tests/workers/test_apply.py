@@ -410,11 +410,11 @@ def test_dry_run_logs_the_put_it_would_send(make_applier, caplog):
     with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
         assert applier.apply(event("ticket_created__urgent_outage")) == "updated"
     line, note = [r.getMessage() for r in caplog.records if r.name == "escalator.zendesk.dry_run"]
-    assert line.startswith("zendesk.dry_run.request PUT /api/v2/tickets/35436 body=")
+    assert line.startswith("zendesk.dry_run.request method=PUT path=/api/v2/tickets/35436 body=")
     body = json.loads(line.split("body=", 1)[1])
     assert body["ticket"]["priority"] == "urgent"
-    # the note again, as plain lines an admin can read
-    assert note == "zendesk.dry_run.internal_note ticket=35436:\n    " + body["ticket"]["comment"]["body"]
+    # the note again, on its own, for an admin to read
+    assert note == "zendesk.dry_run.internal_note ticket=35436 body=" + body["ticket"]["comment"]["body"]
 
 
 def test_dry_run_skips_trigger_events_that_need_reads(make_applier):

@@ -45,7 +45,7 @@ def test_start_up_says_in_one_line_when_paging_is_off(redis_test_url, real_redis
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("worker.paging-off")]
     assert lines == (
         [
-            'worker.paging-off PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "page required, '
+            'worker.paging-off detail=PAGERDUTY_ROUTING_KEY is not set: on-call is not paged; notes say "page required, '
             'paging not configured"'
         ]
         if said

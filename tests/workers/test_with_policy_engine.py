@@ -370,7 +370,7 @@ def test_dry_run_logs_the_reply_put_without_a_stamp(make_applier, caplog):
     main, reply = [
         json.loads(r.getMessage().split("body=", 1)[1])
         for r in caplog.records
-        if r.name == "escalator.zendesk.dry_run" and "body=" in r.getMessage()
+        if r.getMessage().startswith("zendesk.dry_run.request method=PUT ")
     ]
     assert main["ticket"]["tags"] == ["enterprise", *NBD_TAGS]
     assert reply == {

@@ -12,12 +12,16 @@ import pytest
 import redis
 
 from app.infra.liveness import scheduler_holder
+from app.infra.queueing import JOB_FUNCTION, job_options, make_queue
 from app.infra.settings import Settings
 from tests.processes import Process, process_env, procfile_command
 from tests.stub_zendesk import StubZendesk
+from tests.zendesk.factories import event
 from workers import process
 
 pytestmark = [pytest.mark.redis, pytest.mark.e2e]
+
+CREATED = event("ticket_created__urgent_outage")
 
 
 class Workers:
@@ -72,6 +76,27 @@ def test_sigterm_stops_the_worker_and_hands_the_scheduler_over_at_once(workers, 
     assert holder.stop(timeout=20) == 0  # a deploy: the lock is released, not left to expire
     took_over = workers.wait_for(lambda: scheduler_holder(real_redis, "kill-test") == standby_name, 5, "the takeover")
     assert took_over < 3
+
+
+def test_the_work_horse_logs_one_line_per_job_with_its_timings(workers, real_redis):
+    worker = workers.start()
+    workers.stub.seed_ticket({"id": 35436, "updated_at": "2026-11-27T15:00:00Z"})
+    queue = make_queue(real_redis, "kill-test-urgent")
+    job = queue.enqueue(JOB_FUNCTION, CREATED.to_job(), job_id=CREATED.job_id, **job_options())
+
+    def lines() -> list[dict]:  # the ticket job's; it also schedules an SLA check and a page
+        return [line for line in worker.events("worker.job.done") if line["job"] == job.id]
+
+    workers.wait_for(lines, 20, "the job's line")
+    [done] = lines()
+    assert (done["job"], done["function"], done["queue"], done["result"]) == (
+        job.id,
+        JOB_FUNCTION,
+        "kill-test-urgent",
+        "updated",
+    )
+    assert done["queue_wait_ms"] >= 0 and done["run_ms"] > 0
+    assert done["level"] == "info" and done["logger"] == "escalator.worker"
 
 
 def persistence_line(worker: Process) -> str:

@@ -301,7 +301,7 @@ def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
     put = [r for r in caplog.records if "PUT" in r.getMessage()]
     assert put[0].name == "escalator.zendesk.dry_run"
     assert put[0].getMessage() == (
-        "zendesk.dry_run.request PUT /api/v2/tickets/35436 body=" + json.dumps(body, sort_keys=True)
+        "zendesk.dry_run.request method=PUT path=/api/v2/tickets/35436 body=" + json.dumps(body, sort_keys=True)
     )
 
 
@@ -372,7 +372,7 @@ def test_dry_run_logs_the_tags_write_and_refuses_the_comments_read(caplog):
     with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
         assert dry.add_tags(7, ["sla_at_risk"], "2026-11-28T07:30:00Z") == {}
     assert (
-        'PUT /api/v2/tickets/7/tags body={"safe_update": true, "tags": ["sla_at_risk"], "updated_stamp": "2026-11-28T07:30:00Z"}'
+        'method=PUT path=/api/v2/tickets/7/tags body={"safe_update": true, "tags": ["sla_at_risk"], "updated_stamp": "2026-11-28T07:30:00Z"}'
         in caplog.text
     )
     with pytest.raises(DryRunRead):
