@@ -66,12 +66,14 @@ class TicketEvent:
     """What the worker needs to apply the policy to one ticket change.
 
     `ticket` is the ticket as the event saw it, or None when the body carried only ids (trigger
-    webhooks): the worker reads the ticket then. Likewise `comment` is the whole comment when the
-    event carried it; a trigger's comment event has only `comment_id`, and the worker reads it.
+    webhooks): the worker reads the ticket then. A trigger's STATUS_CHANGED event has a snapshot
+    with only the status and times (subject and description empty), all the worker reads of it.
+    Likewise `comment` is the whole comment when the event carried it; a trigger's comment event
+    has only `comment_id`, and the worker reads it.
     A MESSAGE event has `message` and no ticket (messaging events carry only the ticket id).
     """
 
-    event_id: str  # Zendesk's event id, or "trigger-<ticket>-<comment id|created>"
+    event_id: str  # Zendesk's event id, or "trigger-<ticket>-<comment id|created|status-<epoch>>"
     kind: str  # one of KINDS
     source: str  # EVENT_SOURCE | TRIGGER_SOURCE
     ticket_id: int

@@ -17,7 +17,7 @@ from app.zendesk.errors import AuthFailed, NotFound
 
 Record = dict[str, Any]
 
-TRIGGER_TITLES = (names.TRIGGER_CREATED, names.TRIGGER_COMMENT)
+TRIGGER_TITLES = (names.TRIGGER_CREATED, names.TRIGGER_COMMENT, names.TRIGGER_SOLVED)
 FIELD_TITLES = (names.FIELD_RESPONSE_DUE, names.FIELD_URGENCY, names.FIELD_CATEGORY, names.FIELD_DEADLINE)
 SLA_TITLES = (names.SLA_URGENT, names.SLA_TIME_SENSITIVE)
 

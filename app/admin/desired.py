@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app.admin import names
 from app.policy import Policy
 from app.policy.config import Hours
+from app.ticket_event import COMMENT, CREATED, STATUS_CHANGED
 from app.webhooks.trigger_body import trigger_body
 
 EVENTS_MODE = "events"
@@ -39,6 +40,10 @@ TRIGGER_SUBSCRIPTIONS = ("conditional_ticket_events",)
 
 # Zendesk's via id of changes made through the API ("Web service"): our own updates.
 VIA_API = "5"
+# The statuses that end a ticket's page (workers/oncall.py): the status trigger fires on a change
+# to either. Zendesk closes tickets by automation, and triggers do not run on closed tickets, so the
+# change to closed may never fire it; the change to solved before it does.
+RESOLVING_STATUSES = ("solved", "closed")
 
 MINUTES_PER_DAY = 24 * 60
 SLA_PRIORITIES = ("low", "normal", "high", "urgent")  # an SLA target applies per ticket priority
@@ -186,10 +191,10 @@ class Desired:
         }
 
     def triggers(self, webhook_id: str) -> tuple[dict[str, Any], ...]:
-        """The two `trigger` objects of trigger mode, or none in events mode."""
+        """The three `trigger` objects of trigger mode, or none in events mode."""
         if self.mode != TRIGGER_MODE:
             return ()
-        return (created_trigger(webhook_id), comment_trigger(webhook_id))
+        return (created_trigger(webhook_id), comment_trigger(webhook_id), solved_trigger(webhook_id))
 
 
 def _notify(webhook_id: str, event: str) -> list[dict[str, Any]]:
@@ -203,7 +208,7 @@ def created_trigger(webhook_id: str) -> dict[str, Any]:
         "description": "Sends every new ticket to escalator. " + names.MANAGED,
         "active": True,
         "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"}], "any": []},
-        "actions": _notify(webhook_id, "created"),
+        "actions": _notify(webhook_id, CREATED),
     }
 
 
@@ -222,7 +227,24 @@ def comment_trigger(webhook_id: str) -> dict[str, Any]:
             ],
             "any": [],
         },
-        "actions": _notify(webhook_id, "comment"),
+        "actions": _notify(webhook_id, COMMENT),
+    }
+
+
+def solved_trigger(webhook_id: str) -> dict[str, Any]:
+    # Any update that sets the status to solved or closed, through the API too: another
+    # integration solving a ticket ends its page as an agent would. "value" is the conditions
+    # reference's "Changed to" operator of `status`.
+    return {
+        "title": names.TRIGGER_SOLVED,
+        "description": "Sends tickets whose status changed to solved or closed to escalator, which ends "
+        "their on-call page. " + names.MANAGED,
+        "active": True,
+        "conditions": {
+            "all": [{"field": "update_type", "operator": "is", "value": "Change"}],
+            "any": [{"field": "status", "operator": "value", "value": status} for status in RESOLVING_STATUSES],
+        },
+        "actions": _notify(webhook_id, STATUS_CHANGED),
     }
 
 

@@ -287,7 +287,7 @@ def _plan_checks(
     plan = plan_install(desired, account)
     rows = []
     if mode == TRIGGER_MODE:
-        rows.append(_group_check("triggers", plan.in_group(TRIGGERS), "both present, as install made them"))
+        rows.append(_group_check("triggers", plan.in_group(TRIGGERS), "all three present, as install made them"))
     for group, name in ((SCHEDULE, "schedule"), (SLA, "SLA policies")):
         if group in account.unavailable:
             rows.append(Check(name, WARN, f"{account.unavailable[group]}: install skips it; the due field still works"))

@@ -18,6 +18,10 @@ from app.admin.zendesk_api import AdminZendesk, explain
 from app.zendesk.errors import NotFound, ZendeskError
 
 PLACEHOLDER_START = "<id of new "
+DRY_RUN_READS = (
+    "Dry run: the account is read (GET requests only, each printed below as 'read: GET ...' as it is "
+    "sent) to plan; nothing is written."
+)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.admin.account import Account, read_account, whoami, zendesk_time_zone
 from app.admin.desired import EVENTS_MODE, FIELD_SPECS, SCHEDULE, build_desired, service_url, webhook_endpoint
-from app.admin.execute import Outcome, describe, dry_run_footer, execute
+from app.admin.execute import DRY_RUN_READS, Outcome, describe, dry_run_footer, execute
 from app.admin.plan import Plan, plan_install
 from app.admin.zendesk_api import AdminZendesk, explain
 from app.policy import Policy
@@ -44,10 +44,11 @@ def run_install(
         echo("Dry run without Zendesk credentials: planning against an empty account; no request is sent.")
         account, time_zone = Account(), f"<Zendesk's name for {policy.hours.time_zone.key}>"
     else:
+        if options.dry_run:
+            api = api.read_only_view()
+            echo(DRY_RUN_READS)
         user = whoami(api)
         echo(f"Zendesk {api.base_url}, as {user.get('name') or user.get('id')} (admin).")
-        if options.dry_run:
-            echo("Dry run: reading the account (GET requests only) to plan; nothing is written.")
         time_zone = "" if SCHEDULE in options.skip else zendesk_time_zone(api, str(policy.hours.time_zone.key))
         account = read_account(api, skip=options.skip)
     desired = build_desired(

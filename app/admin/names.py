@@ -10,6 +10,7 @@ from __future__ import annotations
 WEBHOOK = "escalator: urgency webhook"
 TRIGGER_CREATED = "escalator: ticket created"
 TRIGGER_COMMENT = "escalator: public comment added"
+TRIGGER_SOLVED = "escalator: ticket solved or closed"
 FIELD_RESPONSE_DUE = "escalator: response due"
 FIELD_URGENCY = "escalator: urgency"
 FIELD_CATEGORY = "escalator: category"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from app.admin.account import read_account, whoami
 from app.admin.desired import FIELDS
-from app.admin.execute import describe, dry_run_footer, execute
+from app.admin.execute import DRY_RUN_READS, describe, dry_run_footer, execute
 from app.admin.plan import plan_uninstall
 from app.admin.zendesk_api import AdminZendesk
 
@@ -20,6 +20,9 @@ def run_uninstall(
     dry_run: bool = False,
 ) -> int:
     """Returns the exit status; `confirm` is asked once, listing everything that will go."""
+    if dry_run:
+        api = api.read_only_view()
+        echo(DRY_RUN_READS)
     user = whoami(api)
     echo(f"Zendesk {api.base_url}, as {user.get('name') or user.get('id')} (admin).")
     plan = plan_uninstall(read_account(api), keep_fields=keep_fields)

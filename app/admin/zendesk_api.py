@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from app import defaults
 from app.zendesk.client import ZendeskClient
@@ -33,7 +33,8 @@ class AdminZendesk:
         max_waits: int = defaults.ADMIN_RATE_LIMIT_MAX_WAITS,
         read_only: bool = False,
     ):
-        """`read_only` (dry runs) refuses every request but a GET, before it is sent."""
+        """`read_only` (dry runs) refuses every request but a GET, before it is sent, and prints
+        each GET as it sends it: a dry run shows what it read as well as what it would write."""
         self.client = client
         self.echo = echo
         self.sleep = sleep
@@ -46,6 +47,19 @@ class AdminZendesk:
     def base_url(self) -> str:
         return self.client.base_url
 
+    def read_only_view(self) -> AdminZendesk:
+        """This client as a dry run uses it: writes refused unsent, every read printed."""
+        if self.read_only:
+            return self
+        return AdminZendesk(
+            self.client,
+            echo=self.echo,
+            sleep=self.sleep,
+            max_wait_seconds=self.max_wait_seconds,
+            max_waits=self.max_waits,
+            read_only=True,
+        )
+
     def call(self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None) -> dict[str, Any]:
         """One request; a 429 is waited out (Retry-After, capped) up to `max_waits` times."""
         if self.read_only and method.upper() != "GET":
@@ -53,6 +67,8 @@ class AdminZendesk:
         waits = 0
         while True:
             self.sent[method.upper()] += 1
+            if self.read_only:
+                self.echo(f"  {describe_read(path, params)}")
             try:
                 return self.client.request(method, path, params=params, json=json)
             except RateLimited as limited:
@@ -86,6 +102,12 @@ class AdminZendesk:
                 query = dict(parse_qsl(urlsplit(str(page["next_page"])).query))
             else:
                 return records
+
+
+def describe_read(path: str, params: dict[str, Any] | None) -> str:
+    """A GET as a dry run prints it: `read: GET /api/v2/webhooks?filter[name_contains]=escalator`."""
+    query = "?" + urlencode(params, safe="[]") if params else ""
+    return f"read: GET {path}{query} (sent)"
 
 
 def explain(error: ZendeskError, what: str, subdomain_hint: str = "") -> str:

@@ -40,7 +40,8 @@ def zendesk() -> None:
     type=click.Choice(MODES),
     default=EVENTS_MODE,
     show_default=True,
-    help="events: the webhook subscribes to ticket events; trigger: two triggers call it.",
+    help="events: the webhook subscribes to ticket events; trigger: three triggers call it "
+    "(ticket created, public comment, solved or closed).",
 )
 @click.option("--fields", "extra", default="", help=f"Also make these ticket fields: {','.join(EXTRA_FIELDS)}.")
 @click.option("--skip", default="", help=f"Leave these out: {','.join(SKIPPABLE)} (e.g. a plan without them).")

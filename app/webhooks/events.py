@@ -2,7 +2,8 @@
 
 Two shapes arrive. Event-subscribed webhooks use Zendesk's envelope (`type`, `id`, `time`,
 `subject`, `detail`, `event`; ids are strings, priority upper case). Trigger-connected webhooks
-use the body template this project defines (see `trigger_body.py`): ids and times only.
+use the body template this project defines (see `trigger_body.py`): ids and times only, and the
+status for a status change.
 Messaging events (`messaging_ticket.message_added`) use the envelope with a `detail` that holds
 only the ticket id, and the message and its author's type in `event`.
 
@@ -38,6 +39,12 @@ MESSAGE_AUTHOR_TYPES = ("end_user", "agent", "trigger", "system")
 # Messaging ids are Sunshine Conversations ids (24 hex digits); kept to this shape, as they go
 # into Redis keys and log lines.
 _MESSAGE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# Zendesk's ticket statuses (the Tickets API's `status`).
+TICKET_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+# The status-change trigger fires only when the status became solved or closed (desired.py). Should
+# `{{ticket.status}}` render anything but a status above (a translated or custom status name), the
+# trigger still says the ticket was solved or closed, and both end its page alike.
+TRIGGER_STATUS_FALLBACK = "solved"
 
 
 class InvalidEvent(ValueError):
@@ -239,6 +246,8 @@ def _from_trigger_body(body: dict[str, Any]) -> TicketEvent:
             actor_id=actor_id,
             comment_id=comment_id,
         )
+    if kind == STATUS_CHANGED:
+        return _trigger_status_changed(body, ticket_id, actor_id)
     _require(body, ["created_at"])
     return TicketEvent(
         event_id=f"trigger-{ticket_id}-created",
@@ -247,4 +256,32 @@ def _from_trigger_body(body: dict[str, Any]) -> TicketEvent:
         ticket_id=ticket_id,
         occurred_at=_as_time(body["created_at"], "created_at"),
         actor_id=actor_id,
+    )
+
+
+def _trigger_status_changed(body: dict[str, Any], ticket_id: int, actor_id: int | None) -> TicketEvent:
+    """A ticket solved or closed, as the status-change trigger reports it. The event carries a
+    snapshot with only the status and times (no text: the worker needs only the status). One
+    event per update: a ticket solved, reopened and solved again is two events."""
+    _require(body, ["updated_at"])
+    updated_at = _as_time(body["updated_at"], "updated_at")
+    status = _text(body.get("status")).strip().lower()
+    if status not in TICKET_STATUSES:
+        status = TRIGGER_STATUS_FALLBACK
+    return TicketEvent(
+        event_id=f"trigger-{ticket_id}-status-{int(parse_time(updated_at).timestamp())}",
+        kind=STATUS_CHANGED,
+        source=TRIGGER_SOURCE,
+        ticket_id=ticket_id,
+        occurred_at=updated_at,
+        actor_id=actor_id,
+        ticket={
+            "subject": "",
+            "description": "",
+            "priority": None,
+            "status": status,
+            "tags": [],
+            "created_at": _optional_time(body.get("created_at"), "created_at"),
+            "updated_at": updated_at,
+        },
     )

@@ -3,7 +3,8 @@
 Every write is checked before it changes anything, and refused the way Zendesk refuses:
 
 - triggers and ticket fields: against the OpenAPI file (`tests/openapi.py`), with no key the
-  schema does not declare; SLA policies against `SLAPolicyObject` (the file declares no request
+  schema does not declare; a trigger condition on `status` with an operator and a value the
+  file's trigger definitions (TriggerDefinitionResponseExample) list; SLA policies against `SLAPolicyObject` (the file declares no request
   body for Create SLA Policy, so its object schema stands in), plus the policy-metric values the
   SLA Policies reference lists.
 - webhooks, schedules, time zones (not in the OpenAPI file): every request, parameters and body,
@@ -32,7 +33,7 @@ import jsonschema
 import responses
 
 from tests.admin.documented_apis import documented_operation, documented_violations
-from tests.openapi import undeclared_properties, validate_request
+from tests.openapi import load_spec, undeclared_properties, validate_request
 from tests.zendesk.factories import BASE_URL
 
 ADMIN = {"id": 900001, "name": "Ann Admin", "role": "admin", "email": "ann@acme.test"}
@@ -282,6 +283,12 @@ class FakeZendesk:
                 if hook is None or hook.get("subscriptions") != ["conditional_ticket_events"]:
                     raise invalid("actions", f"webhook {webhook_id} is not connected to triggers")
                 json.loads(template)
+        conditions = trigger.get("conditions") or {}
+        for condition in [*(conditions.get("all") or []), *(conditions.get("any") or [])]:
+            if condition.get("field") == "status":
+                operators, values = _status_condition_definition()
+                if condition.get("operator") not in operators or condition.get("value") not in values:
+                    raise invalid("conditions", f"status {condition.get('operator')} {condition.get('value')!r}")
         return trigger
 
     def add_trigger(self, **values) -> dict:
@@ -489,3 +496,10 @@ class FakeZendesk:
         self._existing(records, record_id)
         del records[record_id]
         return 204, None
+
+
+def _status_condition_definition() -> tuple[set[str], set[str]]:
+    """The operators and values a trigger condition on `status` takes (GET /api/v2/triggers/definitions)."""
+    example = load_spec()["components"]["examples"]["TriggerDefinitionResponseExample"]["value"]
+    [status] = [d for d in example["definitions"]["conditions_all"] if d["subject"] == "status"]
+    return {o["value"] for o in status["operators"]}, {v["value"] for v in status["values"]}

@@ -73,6 +73,9 @@ def test_a_dry_run_with_credentials_only_reads(fake, rsps, run):
     assert fake.writes == []
     assert {call.request.method for call in rsps.calls} == {"GET"}
     assert f"the account was read with {len(rsps.calls)} GET request(s); no write was sent" in result.output
+    assert "Dry run: the account is read (GET requests only" in result.output
+    assert result.output.count("  read: GET /api/v2/") == len(rsps.calls)
+    assert "  read: GET /api/v2/triggers?page[size]=100 (sent)" in result.output
 
 
 def test_refusals_are_explained_not_dumped(fake, run):

@@ -12,6 +12,7 @@ from app.admin import names
 from app.admin.desired import (
     EVENT_SUBSCRIPTIONS,
     EVENTS_MODE,
+    RESOLVING_STATUSES,
     TRIGGER_MODE,
     BadServiceUrl,
     build_desired,
@@ -19,12 +20,14 @@ from app.admin.desired import (
     created_trigger,
     service_url,
     sla_policies,
+    solved_trigger,
     workweek_intervals,
 )
 from app.webhooks.events import EVENT_HANDLERS
-from app.webhooks.trigger_body import trigger_body
+from app.webhooks.trigger_body import TRIGGER_EVENTS, trigger_body
 from tests.admin.conftest import TODAY, with_fields
-from tests.openapi import undeclared_properties, validate_component, validate_request
+from tests.openapi import load_spec, undeclared_properties, validate_component, validate_request
+from workers.oncall import CLOSED_STATUSES
 
 
 @pytest.mark.parametrize(
@@ -88,11 +91,43 @@ def test_sla_bodies_are_valid_sla_policy_objects(policy):
 
 
 def test_trigger_bodies_are_valid_requests_with_the_shared_template():
-    for trigger, event in ((created_trigger("01HWEBHOOK"), "created"), (comment_trigger("01HWEBHOOK"), "comment")):
+    for trigger, event in (
+        (created_trigger("01HWEBHOOK"), "created"),
+        (comment_trigger("01HWEBHOOK"), "comment"),
+        (solved_trigger("01HWEBHOOK"), "status_changed"),
+    ):
         for method, path in (("POST", "/api/v2/triggers"), ("PUT", "/api/v2/triggers/{trigger_id}")):
             validate_request(method, path, {"trigger": trigger})
             assert undeclared_properties(method, path, {"trigger": trigger}) == []
         assert json.loads(trigger["actions"][0]["value"][1]) == trigger_body(event)
+
+
+def test_the_status_trigger_fires_on_a_change_to_the_statuses_that_end_a_page():
+    conditions = solved_trigger("01HWEBHOOK")["conditions"]
+    # "value" is the "Changed to" operator of `status` (the trigger definitions in the OpenAPI file).
+    assert conditions["any"] == [
+        {"field": "status", "operator": "value", "value": "solved"},
+        {"field": "status", "operator": "value", "value": "closed"},
+    ]
+    assert conditions["all"] == [{"field": "update_type", "operator": "is", "value": "Change"}]
+    assert RESOLVING_STATUSES == CLOSED_STATUSES  # the worker resolves pages on exactly these
+
+
+def test_status_trigger_uses_only_documented_status_operators_and_values():
+    example = load_spec()["components"]["examples"]["TriggerDefinitionResponseExample"]["value"]
+    definitions = example["definitions"]["conditions_all"]
+    status = next(d for d in definitions if d["subject"] == "status")
+    operators = {o["value"]: o["title"] for o in status["operators"]}
+    values = {v["value"] for v in status["values"]}
+    for condition in solved_trigger("01HWEBHOOK")["conditions"]["any"]:
+        assert operators[condition["operator"]] == "Changed to"
+        assert condition["value"] in values
+
+
+def test_trigger_mode_has_a_trigger_for_each_trigger_body_kind(policy):
+    desired = build_desired(policy, endpoint="https://x/webhooks/zendesk", mode="trigger", time_zone="", today=TODAY)
+    sent = [json.loads(t["actions"][0]["value"][1])["event"] for t in desired.triggers("01HWEBHOOK")]
+    assert sent == list(TRIGGER_EVENTS)
 
 
 def test_every_handled_event_type_is_subscribed():

@@ -357,6 +357,18 @@ def test_trigger_mode_checks_the_triggers(setup, api, echo):
     assert (check.status, check.detail) == (FAIL, f"update trigger '{names.TRIGGER_COMMENT}' (active)")
 
 
+def test_an_account_without_the_status_trigger_fails_the_triggers_check(setup, api, echo):
+    # An account installed before the status trigger existed: its pages would never be resolved.
+    install(api, setup.policy, echo, mode="trigger")
+    setup.settings = replace(setup.settings, webhook_secrets=(setup.fake.secrets[next(iter(setup.fake.webhooks))],))
+    [solved] = [i for i, t in setup.fake.triggers.items() if t["title"] == names.TRIGGER_SOLVED]
+    del setup.fake.triggers[solved]
+
+    check = setup.row("triggers")
+    assert (check.status, check.detail) == (FAIL, f"create trigger '{names.TRIGGER_SOLVED}'")
+    assert "escalator zendesk install" in check.fix
+
+
 @pytest.mark.parametrize("status", [403, 404])
 def test_a_plan_without_sla_policies_is_a_warning_not_a_failure(setup, status):
     setup.fake.sla_status = status

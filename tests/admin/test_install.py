@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
 from app.admin import names
 from app.admin.desired import EVENT_SUBSCRIPTIONS, SCHEDULE, SLA
+from app.admin.execute import DRY_RUN_READS
 from app.admin.install import InstallOptions, run_install, write_env_line
 from app.webhooks.trigger_body import trigger_body
 from tests.admin.conftest import SERVICE, TODAY, with_fields
 
 ENDPOINT = SERVICE + "/webhooks/zendesk"
 MON_FRI_8_TO_20 = [{"start_time": 1440 * d + 480, "end_time": 1440 * d + 1200} for d in range(1, 6)]
+
+
+def _path_and_query(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{unquote(parts.query)}" if parts.query else "")
 
 
 def install(api, policy, echo, **options) -> int:
@@ -70,7 +77,9 @@ def test_fresh_account_trigger_mode(fake, api, policy, echo):
     assert hook["subscriptions"] == ["conditional_ticket_events"]
     created = ours(fake.triggers, "title", names.TRIGGER_CREATED)[0]
     comment = ours(fake.triggers, "title", names.TRIGGER_COMMENT)[0]
-    for trigger, event in ((created, "created"), (comment, "comment")):
+    solved = ours(fake.triggers, "title", names.TRIGGER_SOLVED)[0]
+    assert len(fake.triggers) == 3
+    for trigger, event in ((created, "created"), (comment, "comment"), (solved, "status_changed")):
         [action] = trigger["actions"]
         assert action["field"] == "notification_webhook"
         assert action["value"][0] == hook["id"]
@@ -79,6 +88,7 @@ def test_fresh_account_trigger_mode(fake, api, policy, echo):
     assert created["conditions"]["all"] == [{"field": "update_type", "operator": "is", "value": "Create"}]
     assert {"field": "current_via_id", "operator": "is_not", "value": "5"} in comment["conditions"]["all"]
     assert {"field": "comment_is_public", "operator": "is", "value": "true"} in comment["conditions"]["all"]
+    assert {c["value"] for c in solved["conditions"]["any"]} == {"solved", "closed"}
 
 
 @pytest.mark.parametrize("mode", ["events", "trigger"])
@@ -182,14 +192,32 @@ def test_dry_run_reads_the_account_prints_every_write_and_sends_none(fake, rsps,
     assert fake.writes == []
     reads = [call.request.method for call in rsps.calls]
     assert reads and set(reads) == {"GET"}
-    assert "Dry run: reading the account (GET requests only) to plan; nothing is written." in echo
+    assert echo[0] == DRY_RUN_READS
     assert echo[-1] == f"Dry run: the account was read with {len(reads)} GET request(s); no write was sent."
     printed = [line for line in echo.text.splitlines() if line.startswith(("POST ", "PUT ", "DELETE "))]
-    # 1 field, webhook, 2 triggers, schedule + its week + 2 holidays, 2 SLA policies
-    assert len(printed) == 10
+    # 1 field, webhook, 3 triggers, schedule + its week + 2 holidays, 2 SLA policies
+    assert len(printed) == 11
     assert "POST /api/v2/webhooks" in echo.text
     assert "<id of new webhook 'escalator: urgency webhook'>" in echo.text
-    assert "Dry run: 10 write request(s) would be sent, listed below; none is sent." in echo
+    assert "Dry run: 11 write request(s) would be sent, listed below; none is sent." in echo
+
+
+def test_dry_run_prints_every_read_it_sent(fake, rsps, api, policy, echo):
+    assert install(api, policy, echo, dry_run=True) == 0
+
+    printed = [line.strip() for line in echo if line.strip().startswith("read: ")]
+    sent = [f"read: GET {_path_and_query(call.request.url)} (sent)" for call in rsps.calls]
+    assert printed == sent
+    assert "read: GET /api/v2/users/me (sent)" in printed
+    assert "read: GET /api/v2/webhooks?filter[name_contains]=escalator&page[size]=100 (sent)" in printed
+    assert echo.index("  read: GET /api/v2/users/me (sent)") < next(
+        i for i, line in enumerate(echo) if line.startswith("Zendesk ")
+    )
+
+
+def test_a_real_install_does_not_print_its_reads(fake, api, policy, echo):
+    assert install(api, policy, echo) == 0
+    assert not [line for line in echo if "read: GET" in line]
 
 
 def test_dry_run_after_a_drift_prints_only_the_update(fake, api, policy, echo):
@@ -301,11 +329,11 @@ def test_a_refused_request_skips_what_depends_on_it_and_the_rest_goes_on(fake, a
         "  FAILED: create webhook 'escalator: urgency webhook' (trigger mode) (POST /api/v2/webhooks): Zendesk "
         "refused the values (422): endpoint: Endpoint is not a valid URL."
     ]
-    assert sum(line.startswith("  skipped: create trigger") for line in echo) == 2
+    assert sum(line.startswith("  skipped: create trigger") for line in echo) == 3
     assert not any(line.startswith("ZENDESK_WEBHOOK_SECRET=") for line in echo)
     assert "ZENDESK_WEBHOOK_SECRET: none yet, the webhook was not made (see FAILED above)." in echo
     assert install(api, policy, echo, mode="trigger") == 0  # a second run resumes
-    assert len(fake.triggers) == 2
+    assert len(fake.triggers) == 3
 
 
 def test_a_rate_limit_is_waited_out(fake, api, policy, echo, sleeps):

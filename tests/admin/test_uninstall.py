@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.admin import names
+from app.admin.execute import DRY_RUN_READS
 from app.admin.uninstall import run_uninstall
 from tests.admin.test_install import install
 
@@ -36,6 +37,7 @@ def test_uninstall_removes_everything_install_made_and_nothing_else(fake, api, p
     assert status == 0
     assert [h["name"] for h in fake.webhooks.values()] == ["escalator-like but theirs"]
     assert [t["title"] for t in fake.triggers.values()] == ["Notify requester"]
+    assert sum("/triggers/" in path for method, path, _ in fake.writes if method == "DELETE") == 3
     assert [f["title"] for f in fake.fields.values()] == ["Order number"]
     assert [s["name"] for s in fake.schedules.values()] == ["Support hours"]
     assert [p["title"] for p in fake.sla_policies.values()] == ["Gold customers"]
@@ -81,6 +83,9 @@ def test_dry_run_lists_the_deletes_and_sends_none(fake, api, policy, echo):
     assert "DELETE /api/v2/webhooks/" in echo.text
     assert echo[-1].startswith("Dry run: the account was read with ")
     assert echo[-1].endswith(" GET request(s); no write was sent.")
+    assert echo[echo.index(DRY_RUN_READS) + 1] == "  read: GET /api/v2/users/me (sent)"
+    reads = [line for line in echo if line.startswith("  read: GET ")]
+    assert echo[-1] == f"Dry run: the account was read with {len(reads)} GET request(s); no write was sent."
 
 
 def test_nothing_left_sends_nothing(fake, api, echo):

@@ -75,6 +75,15 @@ def test_trigger_bodies_are_accepted(post_signed, queue, sample):
     assert job.args[0]["ticket_id"] == int(body["ticket_id"])
 
 
+def test_trigger_status_change_is_accepted_on_the_last_queue(app, post_signed):
+    body = load_json(FIXTURES / "zendesk" / "trigger_status_changed__solved.json")
+    response = post_signed(body)
+    assert response.status_code == 202
+    [job] = app.extensions["escalator"].queues["rest"].get_jobs()
+    assert (job.args[0]["kind"], job.args[0]["source"]) == ("status_changed", "trigger")
+    assert job.args[0]["ticket"]["status"] == "solved"
+
+
 def test_the_same_trigger_comment_twice_is_one_job(post_signed, queue):
     body = load_json(SAMPLES / "trigger__comment.json")
     post_signed(body)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.ticket_event import MESSAGE
+from app.ticket_event import MESSAGE, STATUS_CHANGED
 from app.webhooks.events import COMMENT, CREATED, EVENT_HANDLERS, InvalidEvent, TicketEvent, parse_event
 from app.webhooks.trigger_body import trigger_body
 from tests.helpers import SAMPLES, load_json
@@ -129,13 +129,60 @@ def test_unrendered_trigger_placeholder_is_refused():
         parse_event(body)
 
 
-def test_trigger_template_has_ids_and_times_only():
-    for event in ("created", "comment"):
+def test_trigger_template_has_ids_times_and_status_only():
+    for event in ("created", "comment", "status_changed"):
         template = trigger_body(event)
         assert template["event"] == event
         assert all(v.startswith("{{") or k == "event" for k, v in template.items())
         assert "{{ticket.latest_comment}}" not in template.values()  # no free text
     assert "comment_id" in trigger_body("comment") and "comment_id" not in trigger_body("created")
+    assert trigger_body("status_changed")["status"] == "{{ticket.status}}"
+    assert "status" not in trigger_body("created") and "status" not in trigger_body("comment")
+
+
+def test_trigger_status_change_is_the_event_kind_events_mode_makes():
+    from_trigger = parse_event(load_json(REFERENCE / "trigger_status_changed__solved.json"))
+    from_event = parse_event(load_json(REFERENCE / "ticket_status_changed__solved.json"))
+
+    assert from_trigger.kind == from_event.kind == STATUS_CHANGED
+    assert (from_trigger.source, from_trigger.ticket_id) == ("trigger", 35436)
+    assert from_trigger.ticket["status"] == from_event.ticket["status"] == "solved"  # "Solved" as rendered
+    assert from_trigger.occurred_at == "2026-11-28T09:05:00Z"
+    assert from_trigger.actor_id == 8447388090494
+    assert from_trigger.ticket["subject"] == "" and from_trigger.comment is None  # no text in a trigger body
+    assert from_trigger.job_id == "zendesk-trigger-35436-status-1795856700"  # 2026-11-28T09:05:00Z
+    assert TicketEvent.from_job(json.loads(json.dumps(from_trigger.to_job()))) == from_trigger
+
+
+def test_each_status_change_by_trigger_is_its_own_event():
+    body = load_json(REFERENCE / "trigger_status_changed__solved.json")
+    first = parse_event(body)
+    assert parse_event(body).job_id == first.job_id  # a redelivery is the same job
+    again = parse_event({**body, "updated_at": "2026-11-29T10:00:00Z"})  # solved again after a reopen
+    assert again.job_id != first.job_id
+
+
+@pytest.mark.parametrize(
+    "rendered, status",
+    [
+        ("Closed", "closed"),
+        ("solved", "solved"),
+        ("Open", "open"),  # not what our trigger sends, but said plainly: the worker leaves the page
+        ("Gelöst", "solved"),  # a translated name: the trigger fires only on solved or closed
+        ("", "solved"),
+    ],
+)
+def test_trigger_status_is_read_as_a_zendesk_status(rendered, status):
+    body = {**load_json(REFERENCE / "trigger_status_changed__solved.json"), "status": rendered}
+    assert parse_event(body).ticket["status"] == status
+
+
+def test_trigger_status_change_needs_its_update_time():
+    body = load_json(REFERENCE / "trigger_status_changed__solved.json")
+    del body["updated_at"]
+    with pytest.raises(InvalidEvent) as caught:
+        parse_event(body)
+    assert caught.value.missing == ["updated_at"]
 
 
 json_values = st.recursive(

@@ -12,7 +12,9 @@ from rq.registry import ScheduledJobRegistry
 
 from app import redis_keys
 from app.policy import decide, load_policy
-from app.ticket_event import TicketEvent
+from app.ticket_event import STATUS_CHANGED, TicketEvent
+from app.webhooks.events import parse_event
+from app.webhooks.trigger_body import trigger_body
 from tests.workers.oncall_helpers import ACCEPTED, PD_URL, ROUTING_KEY, make_paging, pd_bodies
 from tests.zendesk.factories import BASE_URL, INTEGRATION_USER_ID, api_ticket, event
 from workers.oncall import OnCall, with_page_line
@@ -190,6 +192,31 @@ def test_solving_the_ticket_resolves_the_page(on_call, api):
     assert applier.apply(solved()) == "ignored:status_changed"
     assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "resolve"]
     assert applier.oncall.paging.state(TICKET).state == "resolved"
+
+
+def test_in_trigger_mode_the_status_trigger_resolves_the_page(on_call, api, watchdog):
+    """The body the status-change trigger sends (app/admin/desired.py), as Zendesk renders it,
+    through the webhook parser to the worker: the page is resolved, the watchdog disarmed."""
+    api.post(PD_URL, status=202, json=ACCEPTED)
+    api.put(TICKET_URL, json={"ticket": night_ticket()})
+    applier = on_call()
+    applier.apply(fraud_at_night())
+    assert watchdog.armed(TICKET) is not None
+    rendered = {
+        **trigger_body(STATUS_CHANGED),
+        "ticket_id": str(TICKET),
+        "created_at": NIGHT,
+        "updated_at": "2026-11-28T09:05:00Z",
+        "current_user_id": "8447388090494",
+        "status": "Solved",
+    }
+
+    assert applier.apply(parse_event(json.loads(json.dumps(rendered)))) == "ignored:status_changed"
+
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "resolve"]
+    assert applier.oncall.paging.state(TICKET).state == "resolved"
+    assert watchdog.armed(TICKET) is None
+    assert len([c for c in api.calls if c.request.url.startswith(BASE_URL)]) == 1  # the first PUT only
 
 
 def test_tickets_with_nothing_on_call_cost_one_redis_read_and_no_call(on_call, api):
