@@ -17,6 +17,8 @@ from app.policy.model import COMMENT, CREATED  # the policy reads these two kind
 STATUS_CHANGED = "status_changed"
 MESSAGE = "message"  # a Zendesk messaging message (web widget, WhatsApp, ...): read like a comment
 KINDS = (CREATED, COMMENT, STATUS_CHANGED, MESSAGE)
+# The statuses that end a ticket's page and its SLA watch (and fire trigger mode's third trigger).
+CLOSED_STATUSES = ("solved", "closed")
 
 EVENT_SOURCE = "event"  # an event-subscribed webhook (Zendesk's envelope)
 TRIGGER_SOURCE = "trigger"  # a trigger-connected webhook (our body template: ids only)

@@ -21,7 +21,7 @@ import redis
 
 from app.oncall.page_events import PageDetails
 from app.policy.model import TIME_SENSITIVE, URGENT, Decision
-from app.ticket_event import TicketEvent
+from app.ticket_event import CLOSED_STATUSES, TicketEvent
 from app.zendesk import TicketState
 from workers.paging import PageResult, Paging
 from workers.sla_watchdog import SlaWatchdog
@@ -29,7 +29,6 @@ from workers.ticket_lock import ticket_lock
 
 log = logging.getLogger("escalator.oncall")
 
-CLOSED_STATUSES = ("solved", "closed")
 PAGE_REQUIRED_LINE = "On-call page required:"  # the policy's explanation line a page outcome goes under
 
 

@@ -45,6 +45,7 @@ from app.oncall.page_events import PageDetails, agent_ticket_url
 from app.oncall.slack import at_risk_text
 from app.policy import Policy
 from app.policy.calendar import is_after_hours
+from app.ticket_event import CLOSED_STATUSES
 from app.timestamps import format_utc, parse_time, utc_now
 from app.zendesk import DryRunRead, NotFound, ZendeskApi
 from workers.paging import NOT_CONFIGURED, Paging
@@ -249,8 +250,6 @@ class SlaWatchdog:
 # --- the check (an RQ job) ---------------------------------------------------------------------
 
 CHECK_FUNCTION = "workers.oncall_jobs.check_first_response"
-
-CLOSED_STATUSES = ("solved", "closed")
 
 
 def run_check(

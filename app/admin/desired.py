@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from app.admin import names
 from app.policy import Policy
 from app.policy.config import Hours
-from app.ticket_event import COMMENT, CREATED, STATUS_CHANGED
+from app.ticket_event import CLOSED_STATUSES, COMMENT, CREATED, STATUS_CHANGED
 from app.webhooks.trigger_body import trigger_body
 
 EVENTS_MODE = "events"
@@ -43,7 +43,6 @@ VIA_API = "5"
 # The statuses that end a ticket's page (workers/oncall.py): the status trigger fires on a change
 # to either. Zendesk closes tickets by automation, and triggers do not run on closed tickets, so the
 # change to closed may never fire it; the change to solved before it does.
-RESOLVING_STATUSES = ("solved", "closed")
 
 MINUTES_PER_DAY = 24 * 60
 SLA_PRIORITIES = ("low", "normal", "high", "urgent")  # an SLA target applies per ticket priority
@@ -242,7 +241,7 @@ def solved_trigger(webhook_id: str) -> dict[str, Any]:
         "active": True,
         "conditions": {
             "all": [{"field": "update_type", "operator": "is", "value": "Change"}],
-            "any": [{"field": "status", "operator": "value", "value": status} for status in RESOLVING_STATUSES],
+            "any": [{"field": "status", "operator": "value", "value": status} for status in CLOSED_STATUSES],
         },
         "actions": _notify(webhook_id, STATUS_CHANGED),
     }

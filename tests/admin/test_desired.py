@@ -12,7 +12,6 @@ from app.admin import names
 from app.admin.desired import (
     EVENT_SUBSCRIPTIONS,
     EVENTS_MODE,
-    RESOLVING_STATUSES,
     TRIGGER_MODE,
     BadServiceUrl,
     build_desired,
@@ -27,7 +26,6 @@ from app.webhooks.events import EVENT_HANDLERS
 from app.webhooks.trigger_body import TRIGGER_EVENTS, trigger_body
 from tests.admin.conftest import TODAY, with_fields
 from tests.openapi import load_spec, undeclared_properties, validate_component, validate_request
-from workers.oncall import CLOSED_STATUSES
 
 
 @pytest.mark.parametrize(
@@ -110,7 +108,6 @@ def test_the_status_trigger_fires_on_a_change_to_the_statuses_that_end_a_page():
         {"field": "status", "operator": "value", "value": "closed"},
     ]
     assert conditions["all"] == [{"field": "update_type", "operator": "is", "value": "Change"}]
-    assert RESOLVING_STATUSES == CLOSED_STATUSES  # the worker resolves pages on exactly these
 
 
 def test_status_trigger_uses_only_documented_status_operators_and_values():
