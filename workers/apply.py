@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -62,7 +62,7 @@ from app.zendesk import (
     plan_public_reply,
     plan_update,
 )
-from app.zendesk.planner import Decide, is_description_echo, ticket_text
+from app.zendesk.planner import Decide, local_skip, ticket_text
 from app.zendesk.ticket_update import custom_field_ids, without_custom_fields
 from workers.oncall import OnCall, with_page_line
 from workers.paging import PageResult
@@ -369,40 +369,3 @@ class TicketEventApplier:
             status=error.status,
             reason=str(error),  # method, path and status; never Zendesk's answer
         )
-
-
-@dataclass(frozen=True)
-class LocalSkip:
-    """An event the policy does not read, known from the event alone: its status, and the log
-    line (name and ids) that says why."""
-
-    status: str
-    log_name: str
-    ids: dict[str, Any]
-
-
-def local_skip(event: TicketEvent, comment: Comment | None) -> LocalSkip | None:
-    """The skip the event's own data decides, whoever wrote it; None when the policy reads the
-    event (or cannot tell yet: a trigger comment not read)."""
-    if event.kind == MESSAGE:
-        return _message_skip(event)
-    if event.kind != COMMENT or comment is None:
-        return None  # a created event, or a trigger comment not read yet
-    ids = {"comment": comment["id"]}
-    if not comment["is_public"]:
-        return LocalSkip("ignored:private_comment", "worker.comment.private", ids)
-    if comment["author_is_staff"]:
-        return LocalSkip("ignored:agent_comment", "worker.comment.agent", ids)
-    if is_description_echo(event):
-        return LocalSkip("ignored:first_comment", "worker.comment.first_comment", ids)
-    return None
-
-
-def _message_skip(event: TicketEvent) -> LocalSkip | None:
-    assert event.message is not None
-    author_type, text = event.message["author_type"], event.message["body"]
-    if author_type != "end_user":
-        return LocalSkip(f"ignored:{author_type}_message", "worker.message.not_end_user", {"author_type": author_type})
-    if text is not None and not text.strip():
-        return LocalSkip("ignored:empty_message", "worker.message.empty", {"message": event.message["id"]})
-    return None

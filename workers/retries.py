@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import redis
 from rq import Queue
 from rq.exceptions import ShutDownImminentException
 from rq.timeouts import JobTimeoutException
@@ -80,6 +81,11 @@ def next_try(error: BaseException, budget: Budget) -> NextTry | None:
         return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "shutdown")
     if isinstance(error, JobTimeoutException):
         return NextTry(defaults.INTERRUPTED_DELAY_SECONDS + jitter(), "timeout", outage=True)
+    if isinstance(error, (redis.ConnectionError, redis.TimeoutError)):
+        # A notice sent before Redis failed (its state not written) is sent again, under the same
+        # dedup key: PagerDuty joins it to the alert it opened. If Redis is still gone, the
+        # reschedule fails too and RQ re-runs the job (workers.reruns).
+        return NextTry(budget.policy.backoff_seconds(budget.outage_attempt), "redis_unavailable", outage=True)
     return None
 
 

@@ -1,5 +1,7 @@
 """Plan what to write to a ticket: an event, its comment and the ticket in; a decision and the
 request bodies out. Pure: the worker fetches what a plan needs, writes what it says, and nothing else.
+Which events the policy does not read at all, where the event alone tells (`local_skip`), is
+decided here too; the worker only adds what needs a lookup (whether we wrote it ourselves).
 """
 
 from __future__ import annotations
@@ -116,6 +118,43 @@ def is_description_echo(event: TicketEvent) -> bool:
         return False
     created, updated = event.ticket.get("created_at"), event.ticket.get("updated_at")
     return created is not None and updated is not None and parse_time(created) == parse_time(updated)
+
+
+@dataclass(frozen=True)
+class LocalSkip:
+    """An event the policy does not read, known from the event alone: its status, and the log
+    line (name and ids) that says why."""
+
+    status: str
+    log_name: str
+    ids: dict[str, Any]
+
+
+def local_skip(event: TicketEvent, comment: Comment | None) -> LocalSkip | None:
+    """The skip the event's own data decides, whoever wrote it; None when the policy reads the
+    event (or cannot tell yet: a trigger comment not read)."""
+    if event.kind == MESSAGE:
+        return _message_skip(event)
+    if event.kind != COMMENT or comment is None:
+        return None  # a created event, or a trigger comment not read yet
+    ids = {"comment": comment["id"]}
+    if not comment["is_public"]:
+        return LocalSkip("ignored:private_comment", "worker.comment.private", ids)
+    if comment["author_is_staff"]:
+        return LocalSkip("ignored:agent_comment", "worker.comment.agent", ids)
+    if is_description_echo(event):
+        return LocalSkip("ignored:first_comment", "worker.comment.first_comment", ids)
+    return None
+
+
+def _message_skip(event: TicketEvent) -> LocalSkip | None:
+    assert event.message is not None
+    author_type, text = event.message["author_type"], event.message["body"]
+    if author_type != "end_user":
+        return LocalSkip(f"ignored:{author_type}_message", "worker.message.not_end_user", {"author_type": author_type})
+    if text is not None and not text.strip():
+        return LocalSkip("ignored:empty_message", "worker.message.empty", {"message": event.message["id"]})
+    return None
 
 
 def ticket_text(

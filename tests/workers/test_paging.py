@@ -174,6 +174,43 @@ def test_the_retried_page_goes_out_and_adds_the_second_note(api, redis_db, queue
     assert (state.state, state.note_owed) == (OPEN, False)
 
 
+def test_a_redis_error_after_pagerduty_took_the_retried_page_is_retried_not_failed(
+    api, redis_db, queue, install, monkeypatch
+):
+    """PagerDuty took the trigger, then Redis failed before the page was recorded open: the notice
+    job is rescheduled (not failed with the page left pending, which an acknowledge would then
+    'cancel' while PagerDuty's alert stayed open), and its retry records the page."""
+    api.post(PD_URL, status=503, json={})
+    paging = install(make_paging(redis_db, queue))
+    paging.page(fraud())
+    api.replace("POST", PD_URL, status=202, json=ACCEPTED)
+    api.put(NOTE_PUT, json={"ticket": {"id": TICKET}})
+    real_transaction = paging._transaction
+    failures = iter([redis.ConnectionError("Redis went away")])
+
+    def flaky_transaction():
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        return real_transaction()
+
+    monkeypatch.setattr(paging, "_transaction", flaky_transaction)
+
+    run_scheduled_now(queue)
+    work(queue)
+    assert FailedJobRegistry(queue=queue).count == 0
+    assert paging.state(TICKET).state == PENDING
+    [retry] = jobs_of(queue)
+    assert retry.id.endswith("-retry1")
+
+    run_scheduled_now(queue)
+    work(queue)
+    assert [b["event_action"] for b in pd_bodies(api)] == ["trigger", "trigger", "trigger"]
+    assert len({b["dedup_key"] for b in pd_bodies(api)}) == 1  # one alert in PagerDuty
+    assert paging.state(TICKET).state == OPEN
+    assert FailedJobRegistry(queue=queue).count == 0
+
+
 def test_pagerduty_outages_are_waited_out_not_given_up(api, redis_db, queue, install):
     api.post(PD_URL, status=503, json={})
     paging = install(make_paging(redis_db, queue))

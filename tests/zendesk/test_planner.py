@@ -10,6 +10,7 @@ from app.ticket_event import Comment
 from app.zendesk.planner import (
     changes_nothing_on_any_ticket,
     is_description_echo,
+    local_skip,
     plan_public_reply,
     plan_update,
     ticket_text,
@@ -363,3 +364,53 @@ def test_a_message_is_probed_on_a_ticket_with_every_item_open():
     changes_nothing_on_any_ticket(event("messaging_ticket_message_added__end_user_urgent"), FakePolicy(), decide)
     [text] = decide.calls
     assert text.open_items == frozenset({"deadline", "start_time", "example_applications", "steps_to_reproduce"})
+
+
+def _comment_of(name: str) -> Comment:
+    found = event(name).comment
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    "name, comment_changes, status",
+    [
+        ("ticket_comment_added__end_user_urgent", {}, None),  # the policy reads it
+        ("ticket_comment_added__end_user_urgent", {"is_public": False}, "ignored:private_comment"),
+        ("ticket_comment_added__agent_reply", {}, "ignored:agent_comment"),
+        ("ticket_comment_added__own_internal_note", {}, "ignored:private_comment"),  # whoever wrote it
+        ("ticket_created__urgent_outage", None, None),
+        ("trigger_comment__end_user", None, None),  # not read yet: the worker reads the comment first
+    ],
+)
+def test_a_skip_known_from_the_event_alone(name, comment_changes, status):
+    comment = None if comment_changes is None else {**_comment_of(name), **comment_changes}
+    skip = local_skip(event(name), comment)
+    assert (skip.status if skip else None) == status
+
+
+def test_a_first_comment_is_skipped_before_anyone_asks_who_wrote_it():
+    echo = with_times("ticket_comment_added__end_user_urgent", "2026-11-30T16:00:00Z", "2026-11-30T16:00:00Z")
+    skip = local_skip(echo, echo.comment)
+    assert skip is not None and (skip.status, skip.log_name) == (
+        "ignored:first_comment",
+        "worker.comment.first_comment",
+    )
+
+
+@pytest.mark.parametrize(
+    "author_type, body, status",
+    [
+        ("end_user", "URGENT: checkout down", None),
+        ("end_user", None, None),  # text not in the payload: read from the conversation log first
+        ("end_user", "  \n ", "ignored:empty_message"),
+        ("agent", "on it", "ignored:agent_message"),
+        ("business", "auto reply", "ignored:business_message"),
+    ],
+)
+def test_a_message_is_skipped_unless_an_end_user_wrote_some_text(author_type, body, status):
+    base = event("messaging_ticket_message_added__end_user_urgent")
+    assert base.message is not None
+    message = replace(base, message={**base.message, "author_type": author_type, "body": body})
+    skip = local_skip(message, None)
+    assert (skip.status if skip else None) == status
