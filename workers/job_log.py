@@ -42,21 +42,24 @@ def job_fields(job: Job) -> dict[str, Any]:
     }
 
 
+def webhook_accepted_at(job: Job) -> datetime | None:
+    """When the web intake accepted the webhook: this job's creation, or for a retry job
+    (`<id>-retryN`), the first job's, while its record lives (RESULT_TTL_SECONDS)."""
+    first = first_job_id(job.id)
+    if first == job.id:
+        return job.created_at
+    created: bytes | None = job.connection.hget(Job.key_for(first), "created_at")  # type: ignore[assignment]
+    return parse_time(created.decode()) if created else None
+
+
 def _ticket_event_fields(job: Job) -> dict[str, Any]:
     event = job.args[0] if job.func_name == JOB_FUNCTION and job.args else None
     if not isinstance(event, dict):
         return {}
-    first = first_job_id(job.id)
-    accepted: datetime | None
-    if first == job.id:
-        accepted = job.created_at
-    else:
-        created: bytes | None = job.connection.hget(Job.key_for(first), "created_at")  # type: ignore[assignment]
-        accepted = parse_time(created.decode()) if created else None
     return {
         "event_id": event.get("event_id"),
         "ticket": event.get("ticket_id"),
-        "since_webhook_ms": _milliseconds(accepted, job.ended_at),
+        "since_webhook_ms": _milliseconds(webhook_accepted_at(job), job.ended_at),
     }
 
 

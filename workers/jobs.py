@@ -18,7 +18,8 @@ can go wrong into the right next step:
 - AuthFailed (401/403): the job fails at once, with a clear log line
 - anything else: the job fails, and RQ records why
 
-All of these are waited out, however often they come, until `deadline`: the retry policy's
+The rules and the rescheduling are workers/retries.py's (`next_try`, `reschedule`), shared with
+the on-call jobs. All of these are waited out, however often they come, until `deadline`: the retry policy's
 give-up time (a day by default) after the job's first reschedule. Then the job fails (GaveUp)
 into RQ's failed registry, with a log line. A job cut off from outside (its worker killed) is
 re-run by RQ itself (workers.reruns).
@@ -31,37 +32,28 @@ All three travel as the job's keyword arguments so `TicketEvent` stays as the we
 from __future__ import annotations
 
 import logging
-import random
-import time
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import redis
 from rq import Queue, get_current_job
 from rq.exceptions import ShutDownImminentException
-from rq.job import Job
-from rq.timeouts import JobTimeoutException
 
-from app import defaults
 from app.infra.logs import log_event
 from app.infra.metrics import record_job_result
-from app.infra.queueing import JOB_FUNCTION, job_options, make_queue
+from app.infra.queueing import JOB_FUNCTION, make_queue
 from app.ticket_event import TicketEvent
-from app.timestamps import parse_time, utc_now
-from app.zendesk import AuthFailed, Conflict, RateLimited, ZendeskUnavailable
+from app.timestamps import utc_now
+from app.zendesk import AuthFailed
 from workers import process
-from workers.apply import TicketBusy, TicketEventApplier
-from workers.rate_limit import Throttled
+from workers.apply import TicketEventApplier
+from workers.job_log import webhook_accepted_at
+from workers.retries import Budget, GaveUp, next_try, reschedule
 from workers.retry_policy import RetryPolicy
-from workers.ticket_budget import TicketWritesExhausted
 
 log = logging.getLogger("escalator.worker")
 
+__all__ = ["GaveUp", "apply_ticket_event", "run"]
+
 DEFAULT_RETRY_POLICY = RetryPolicy()
-
-
-class GaveUp(Exception):
-    """A retryable error kept happening; the job fails so it can be requeued by hand."""
 
 
 def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, deadline: float | None = None) -> str:
@@ -73,7 +65,7 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, d
     # The context's own Redis client (short timeouts), not the worker's (RQ stretches its timeout
     # past the blocking dequeue): a reschedule against a hung Redis fails in seconds.
     queue = make_queue(context.connection, job.origin)
-    accepted_at = webhook_accepted_at(job, TicketEvent.from_job(event).job_id)
+    accepted_at = webhook_accepted_at(job)
     return run(
         context.applier,
         queue,
@@ -84,15 +76,6 @@ def apply_ticket_event(event: dict, attempt: int = 0, outage_attempt: int = 0, d
         accepted_at=accepted_at,
         retry_policy=context.retry_policy,
     )
-
-
-def webhook_accepted_at(job: Job, first_job_id: str) -> datetime | None:
-    """When the web intake accepted the webhook: this job's creation, or for a retry job
-    (`<id>-retryN`), the first job's, while its record lives (RESULT_TTL_SECONDS)."""
-    if job.id == first_job_id:
-        return job.created_at
-    created: bytes | None = job.connection.hget(Job.key_for(first_job_id), "created_at")  # type: ignore[assignment]
-    return parse_time(created.decode()) if created else None
 
 
 def run(
@@ -111,7 +94,7 @@ def run(
     # A dry run's "updated" wrote nothing: count it apart, so a dashboard never mistakes it.
     prefix = "dry_run:" if applier.dry_run else ""
     try:
-        budget = _Budget(attempt, outage_attempt, deadline, retry_policy)
+        budget = Budget(attempt, outage_attempt, deadline, retry_policy)
         status = _apply_or_reschedule(applier, queue, event, budget)
     except Exception:
         record_job_result(queue.connection, prefix + "failed")
@@ -122,41 +105,10 @@ def run(
     return status
 
 
-@dataclass(frozen=True)
-class _Budget:
-    """How often a job was rescheduled (`attempt`, also its retry job id), how many of those were
-    outages, the Unix time after which it stops being retried, and the policy that sets both."""
-
-    attempt: int
-    outage_attempt: int
-    deadline: float | None
-    policy: RetryPolicy
-
-
-def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, budget: _Budget) -> str:
+def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict, budget: Budget) -> str:
     ticket_event = TicketEvent.from_job(event)
     try:
         return applier.apply(ticket_event)
-    except RateLimited as e:
-        return _reschedule(queue, event, budget, e.retry_after + _jitter(), "rate_limited", e)
-    except Throttled as e:
-        return _reschedule(queue, event, budget, e.wait + _jitter(), "throttled", e)
-    except TicketWritesExhausted as e:
-        return _reschedule(queue, event, budget, e.wait + _jitter(), "ticket_budget", e)
-    except TicketBusy as e:
-        return _reschedule(queue, event, budget, defaults.BUSY_DELAY_SECONDS + _jitter(), "busy", e)
-    except ShutDownImminentException as e:
-        return _reschedule(queue, event, budget, defaults.INTERRUPTED_DELAY_SECONDS + _jitter(), "shutdown", e)
-    except JobTimeoutException as e:
-        return _reschedule(
-            queue, event, budget, defaults.INTERRUPTED_DELAY_SECONDS + _jitter(), "timeout", e, outage=True
-        )
-    except (ZendeskUnavailable, Conflict) as e:
-        reason = "conflict" if isinstance(e, Conflict) else "unavailable"
-        return _reschedule(queue, event, budget, _backoff(budget), reason, e, outage=True)
-    except (redis.ConnectionError, redis.TimeoutError) as e:
-        # If Redis is still gone, this reschedule fails too and RQ re-runs the job (workers.reruns).
-        return _reschedule(queue, event, budget, _backoff(budget), "redis_unavailable", e, outage=True)
     except AuthFailed as e:
         log_event(
             log,
@@ -168,59 +120,9 @@ def _apply_or_reschedule(applier: TicketEventApplier, queue: Queue, event: dict,
             "ZENDESK_API_TOKEN) and the integration user's role. Not retried: fix, then `rq requeue`.",
         )
         raise
-
-
-def _backoff(budget: _Budget) -> float:
-    return budget.policy.backoff_seconds(budget.outage_attempt)
-
-
-def _jitter() -> float:
-    return random.uniform(0, defaults.RESCHEDULE_JITTER_SECONDS)
-
-
-def _reschedule(
-    queue: Queue, event: dict, budget: _Budget, delay: float, reason: str, error: BaseException, outage: bool = False
-) -> str:
-    """Enqueue the same event again in `delay` seconds, or fail the job when that is past its
-    deadline. `outage` says this reschedule counts as an outage (it lengthens the next backoff)."""
-    ticket_event = TicketEvent.from_job(event)
-    attempt, outage_attempt = budget.attempt + 1, budget.outage_attempt + outage
-    deadline = budget.deadline or time.time() + budget.policy.give_up_seconds
-    if time.time() + delay > deadline:
-        _give_up(ticket_event, attempt, reason, error)
-    queue.enqueue_in(
-        timedelta(seconds=delay),
-        JOB_FUNCTION,
-        event,
-        attempt=attempt,
-        outage_attempt=outage_attempt,
-        deadline=deadline,
-        job_id=f"{ticket_event.job_id}-retry{attempt}",
-        **job_options(),
-    )
-    log_event(
-        log,
-        "worker.job.rescheduled",
-        level=logging.WARNING,
-        ticket=ticket_event.ticket_id,
-        event_id=ticket_event.event_id,
-        reason=reason,
-        attempt=attempt,
-        outage_attempt=outage_attempt,
-        delay_seconds=round(delay, 1),
-    )
-    return f"rescheduled:{reason}"
-
-
-def _give_up(event: TicketEvent, attempts: int, reason: str, error: BaseException) -> None:
-    log_event(
-        log,
-        "worker.job.gave_up",
-        level=logging.ERROR,
-        ticket=event.ticket_id,
-        event_id=event.event_id,
-        reason=reason,
-        attempts=attempts,
-        error=str(error),
-    )
-    raise GaveUp(f"{reason} after {attempts} attempts: {error}") from error
+    except (Exception, ShutDownImminentException) as error:  # the latter is a BaseException
+        step = next_try(error, budget)  # workers/retries.py: the same rules as every other job
+        if step is None:
+            raise
+        ids = {"ticket": ticket_event.ticket_id, "event_id": ticket_event.event_id}
+        return reschedule(queue, JOB_FUNCTION, (event,), ticket_event.job_id, budget, step, error, ids)

@@ -11,6 +11,7 @@ from app.infra.settings import Settings
 from app.redis_keys import METRICS_VENDOR_CALLS, METRICS_WEBHOOK_TO_PUT
 from tests.zendesk.factories import BASE_URL, event
 from workers import jobs, process
+from workers.job_log import webhook_accepted_at
 
 pytestmark = pytest.mark.redis
 
@@ -40,9 +41,9 @@ def test_a_retry_job_measures_from_the_first_jobs_webhook(queue, redis_db):
         "workers.jobs.apply_ticket_event", args=(CREATED.to_job(),), job_id=f"{CREATED.job_id}-retry1"
     )
     fetched = Job.fetch(retry.id, connection=redis_db, serializer=queue.serializer)
-    accepted = jobs.webhook_accepted_at(fetched, CREATED.job_id)
+    accepted = webhook_accepted_at(fetched)
     assert accepted is not None and abs((accepted - first.created_at).total_seconds()) < 0.001
-    assert jobs.webhook_accepted_at(first, CREATED.job_id) == first.created_at
+    assert webhook_accepted_at(first) == first.created_at
 
 
 def test_every_zendesk_response_is_counted_by_status(api, redis_db):
