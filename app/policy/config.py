@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.policy.line_forms import header_form, marker_line
+
 DEFAULT_POLICY_PATH = Path(__file__).resolve().parents[2] / "config" / "policy.toml"
 CATEGORY_NAMES = ("fraud_attack", "incident", "account_access", "workflow_update")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -158,7 +160,7 @@ class AfterHours:
 class ReplyHeader:
     """A line starting with `start`, ending with `end`, with `middle` in between: "On ... wrote:".
 
-    All three are in the form `text.header_form` compares: lower case, single spaces, no space
+    All three are in the form `line_forms.header_form` compares: lower case, single spaces, no space
     before a colon."""
 
     start: str
@@ -172,7 +174,7 @@ class Quotes:
     cut_lines: tuple[str, ...]
     reply_headers: tuple[ReplyHeader, ...]
     reply_header_max_chars: int
-    forwarded_markers: tuple[str, ...]  # as `text.marker_line` reads a line
+    forwarded_markers: tuple[str, ...]  # as `line_forms.marker_line` reads a line
     outlook_from: str
     outlook_followers: tuple[str, ...]
     outlook_window: int
@@ -543,7 +545,6 @@ INFO_REQUEST_PLACEHOLDERS = ("business_hours", "missing_items")
 
 
 def _quotes(r: _Reader) -> Quotes:
-    from app.policy.text import header_form, marker_line  # text.py imports this module's types
 
     headers = []
     for item in r.tables("reply_headers"):

@@ -8,10 +8,10 @@ fixed-string checks only.
 from __future__ import annotations
 
 import re
-import unicodedata
 from html.parser import HTMLParser
 
 from app.policy.config import Quotes, ReplyHeader
+from app.policy.line_forms import header_form, marker_line
 
 # Tags whose text is never shown to a reader.
 _DROPPED = frozenset({"script", "style", "head", "title", "template", "noscript"})
@@ -198,11 +198,6 @@ def normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
 
 
-def marker_line(line: str) -> str:
-    """A line as a forwarded-marker check reads it: no edge dashes, stars or spaces, lower case."""
-    return line.strip().strip("-*_ \t").lower()
-
-
 def remove_quoted(text: str, quotes: Quotes) -> str:
     """Remove quoted reply text: '>' lines, and everything from a reply header onward.
 
@@ -295,13 +290,6 @@ def _starts_reply_header(lines: list[str], index: int, stripped: str, quotes: Qu
     if label.startswith(quotes.outlook_from):
         return _is_outlook_block(lines, index, quotes)
     return False
-
-
-def header_form(line: str) -> str:
-    """A reply header as it is compared: NFKC (a French narrow no-break space before the colon
-    becomes a space), lower case, one space between words, no space before a colon."""
-    text = " ".join(unicodedata.normalize("NFKC", line).lower().split())
-    return text.replace(" :", ":")
 
 
 def _is_reply_header(lines: list[str], index: int, candidates: list[ReplyHeader], quotes: Quotes) -> bool:

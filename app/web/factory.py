@@ -22,10 +22,10 @@ from app.policy import load_policy
 from app.timestamps import utc_now
 from app.web import health, jobs_view
 from app.web.body_deadline import install_body_deadline
-from app.web.services import Services
 from app.webhooks import blueprint as webhooks
 from app.webhooks.intake import Intake
 from app.webhooks.prescreen import Prescreen
+from app.webhooks.services import Services
 
 log = logging.getLogger("escalator.app")
 

@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.infra.liveness import scheduler_running
 from app.infra.metrics import queue_registry
-from app.web.services import services
+from app.webhooks.services import services
 
 bp = Blueprint("health", __name__)
 

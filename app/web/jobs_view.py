@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from app.web.services import services
+from app.webhooks.services import services
 
 bp = Blueprint("jobs", __name__)
 

@@ -20,8 +20,8 @@ from flask import Blueprint, Response, request
 
 from app import defaults
 from app.infra.logs import log_request_event
-from app.web.services import services
 from app.webhooks.events import InvalidEvent, event_type_of, parse_event
+from app.webhooks.services import services
 from app.webhooks.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify_signature
 
 log = logging.getLogger("escalator.webhook")

@@ -1,4 +1,5 @@
-"""What every request handler needs, built once per app by `create_app`."""
+"""What every request handler (the webhook endpoint, health and job status) needs, built once per app by
+`create_app` (app/web/factory.py)."""
 
 from __future__ import annotations
 
