@@ -238,3 +238,8 @@ def test_a_bad_web_server_or_log_level_setting_is_named_with_what_it_may_be(name
     with pytest.raises(SettingsError) as raised:
         Settings.from_env({name: value})
     assert raised.value.problems == [problem]
+
+
+def test_a_dry_run_shows_customer_text_only_when_asked():
+    assert Settings.from_env({}).dry_run_show_text is False
+    assert Settings.from_env({"ESCALATOR_DRY_RUN_SHOW_TEXT": "true"}).dry_run_show_text is True

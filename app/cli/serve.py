@@ -39,7 +39,8 @@ def run_embedded(settings: Settings, *, host: str, port: int) -> None:
             detail="no ZENDESK_WEBHOOK_SECRET set: accepting webhooks signed with the local development "
             "secret (escalator replay uses it)",
         )
-    settings = replace(settings, expose_job_status=True)  # `escalator replay --wait` reads it
+    # `escalator replay --wait` reads the job status; the terminal shows the notes it would write.
+    settings = replace(settings, expose_job_status=True, dry_run_show_text=True)
     if settings.redis_url:
         log_persistence(settings.redis_url, log)
     connection = connect(settings.redis_url) if settings.redis_url else embedded_redis()

@@ -58,6 +58,9 @@ class Settings:
     policy_path: Path = field(default_factory=default_policy_path)
     # GET /jobs/<id> shows where a webhook's job is; on for `escalator serve`, off when deployed.
     expose_job_status: bool = False
+    # A dry run logs the notes and request bodies it would send, which quote customer words: on
+    # for `escalator serve` (you read what it would do), off for a deployed worker without an account.
+    dry_run_show_text: bool = False
     # On-call: no routing key, no pages (the note then says a page is required but not configured).
     pagerduty_routing_key: str | None = field(default=None, repr=False)
     pagerduty_events_url: str = defaults.PAGERDUTY_EVENTS_URL
@@ -220,6 +223,7 @@ class Settings:
             retry_backoff_cap_seconds=backoff_cap,
             policy_path=policy_path,
             expose_job_status=reader.flag("ESCALATOR_EXPOSE_JOB_STATUS"),
+            dry_run_show_text=reader.flag("ESCALATOR_DRY_RUN_SHOW_TEXT"),
             pagerduty_routing_key=routing_key,
             pagerduty_events_url=events_url,
             slack_webhook_url=slack_url,

@@ -25,7 +25,7 @@ from app.zendesk.ticket_state import TicketState
 def make_zendesk(settings: Settings, throttle: Callable[[], None] | None = None) -> ZendeskApi:
     """The real client when an account is configured, else the dry-run stand-in."""
     if settings.dry_run:
-        return DryRunZendesk()
+        return DryRunZendesk(show_text=settings.dry_run_show_text)
     return ZendeskClient.from_settings(settings, throttle=throttle)
 
 

@@ -55,7 +55,9 @@ def make_applier(redis_db, decide):
     """
 
     def make(zendesk=None, policy=None, dry_run: bool = False) -> TicketEventApplier:
-        zendesk = zendesk or (DryRunZendesk() if dry_run else ZendeskClient(BASE_URL, oauth_token="test-token"))
+        zendesk = zendesk or (
+            DryRunZendesk(show_text=True) if dry_run else ZendeskClient(BASE_URL, oauth_token="test-token")
+        )
         return TicketEventApplier(
             zendesk,
             redis_db,

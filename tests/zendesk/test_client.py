@@ -288,7 +288,7 @@ def test_throttle_runs_before_every_request(api):
 
 def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
     caplog.set_level(logging.INFO, logger="escalator.zendesk.dry_run")
-    dry = DryRunZendesk()
+    dry = DryRunZendesk(show_text=True)
     body = {"ticket": {"priority": "urgent", "comment": {"body": "Escalated.", "public": False}}}
     with pytest.raises(DryRunRead):
         dry.get_ticket(1)
@@ -305,8 +305,22 @@ def test_dry_run_logs_the_exact_put_and_reads_nothing(caplog):
     )
 
 
+def test_without_show_text_a_dry_run_logs_what_it_would_set_but_no_customer_words(caplog):
+    words = 'Urgency: urgent, found "URGENT" in the subject ("URGENT: payroll export down")'
+    body = {"ticket": {"priority": "urgent", "tags": ["urgency_urgent"], "comment": {"body": words, "public": False}}}
+    with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
+        DryRunZendesk().update_ticket(35436, body)
+    assert [r.getMessage() for r in caplog.records] == [
+        "zendesk.dry_run.request method=PUT path=/api/v2/tickets/35436 sets=ticket.comment,ticket.priority,ticket.tags",
+        f"zendesk.dry_run.internal_note ticket=35436 chars={len(words)}",
+    ]
+    assert "payroll" not in caplog.text
+
+
 def test_make_zendesk_picks_dry_run_without_an_account():
     assert isinstance(make_zendesk(Settings()), DryRunZendesk)
+    assert make_zendesk(Settings()).show_text is False  # a deployed worker without an account
+    assert make_zendesk(Settings(dry_run_show_text=True)).show_text is True  # escalator serve
     real = make_zendesk(Settings(zendesk_subdomain="acme", zendesk_oauth_token=TOKEN))
     assert isinstance(real, ZendeskClient) and real.base_url == "https://acme.zendesk.com"
 
@@ -368,7 +382,7 @@ def test_recent_comments_are_read_newest_first_with_their_authors(api, client):
 
 
 def test_dry_run_logs_the_tags_write_and_refuses_the_comments_read(caplog):
-    dry = DryRunZendesk()
+    dry = DryRunZendesk(show_text=True)
     with caplog.at_level(logging.INFO, logger="escalator.zendesk.dry_run"):
         assert dry.add_tags(7, ["sla_at_risk"], "2026-11-28T07:30:00Z") == {}
     assert (
