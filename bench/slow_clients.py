@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import socket
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,27 +25,7 @@ from bench.common import (
     start_web,
     table,
 )
-
-
-def open_slow_clients(port: int, count: int) -> tuple[list[socket.socket], threading.Event]:
-    sockets = []
-    for index in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-        head = b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\n"
-        sock.sendall(head + (b"Content-Length: 100000\r\n\r\n{" if index % 2 else b"X-Pad: a"))
-        sockets.append(sock)
-    stop = threading.Event()
-
-    def trickle() -> None:
-        while not stop.wait(0.5):
-            for sock in list(sockets):
-                try:
-                    sock.send(b"a")
-                except OSError:
-                    sockets.remove(sock)
-
-    threading.Thread(target=trickle, daemon=True).start()
-    return sockets, stop
+from tests.slow_clients import SlowClients
 
 
 def probe(port: int, ticket: int) -> float | None:
@@ -70,13 +49,11 @@ def run(redis_url: str, slow: int, probes: int) -> None:
         web, port = start_web(base_env(redis_url), Path(tmp))
         try:
             for count in (0, slow):
-                sockets, stop = open_slow_clients(port, count)
+                slow_clients = SlowClients(port, count)
                 time.sleep(1)
                 answered = [probe(port, 800_000 + count * 1000 + n) for n in range(probes)]
-                still_open = len(sockets)
-                stop.set()
-                for sock in sockets:
-                    sock.close()
+                still_open = len(slow_clients.sockets)
+                slow_clients.close()
                 times = [t for t in answered if t is not None]
                 within = sum(1 for t in times if t < 1.0)
                 rows.append(

@@ -18,7 +18,6 @@ import copy
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -320,36 +319,3 @@ def record(case: str, tally: Tally, **measured: float) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as out:
         out.write(json.dumps({"case": case, **asdict(tally), **{k: round(v, 1) for k, v in measured.items()}}) + "\n")
-
-
-class SlowClients:
-    """`count` connections that send a request a byte every half second and never finish it: half
-    stall in the headers, half in a declared 100 KB body (what ten clients did to the web tier)."""
-
-    def __init__(self, port: int, count: int):
-        self.sockets = []
-        for index in range(count):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            head = b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\n"
-            if index % 2:
-                sock.sendall(head + b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
-            else:
-                sock.sendall(head + b"X-Pad: a")
-            self.sockets.append(sock)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._trickle, daemon=True)
-        self._thread.start()
-
-    def _trickle(self) -> None:
-        while not self._stop.wait(0.5):
-            for sock in list(self.sockets):
-                try:
-                    sock.send(b"a")
-                except OSError:
-                    self.sockets.remove(sock)  # the server gave up on it
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for sock in self.sockets:
-            sock.close()

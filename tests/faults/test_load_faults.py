@@ -5,7 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.faults.cases import CASES
-from tests.faults.harness import SlowClients, escalation, record, urgent_comment
+from tests.faults.harness import escalation, record, urgent_comment
+from tests.slow_clients import SlowClients
 
 
 def test_50_concurrent_deliveries_of_one_event(make_stack):

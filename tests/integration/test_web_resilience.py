@@ -18,6 +18,7 @@ import requests
 from app.webhooks.signing import signed_headers
 from tests.helpers import SAMPLES, free_port, load_json
 from tests.processes import Process, process_env, procfile_command
+from tests.slow_clients import SlowClients
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -44,41 +45,6 @@ def _deliver(base: str, event_id: str | None = None) -> tuple[requests.Response,
     started = time.monotonic()
     response = requests.post(base + "/webhooks/zendesk", data=raw, headers=headers, timeout=10)
     return response, time.monotonic() - started
-
-
-class SlowClients:
-    """`count` connections that send their request a byte every half second and never finish:
-    half stall in the headers, half in a declared 100 KB body."""
-
-    def __init__(self, port: int, count: int):
-        self.sockets: list[socket.socket] = []
-        self.closed_by_server = 0
-        for index in range(count):
-            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-            if index % 2:
-                sock.sendall(b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
-                sock.sendall(b"Content-Length: 100000\r\n\r\n{")
-            else:
-                sock.sendall(b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nX-Pad: a")
-            self.sockets.append(sock)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._trickle, daemon=True)
-        self._thread.start()
-
-    def _trickle(self) -> None:
-        while not self._stop.wait(0.5):
-            for sock in list(self.sockets):
-                try:
-                    sock.send(b"a")
-                except OSError:
-                    self.sockets.remove(sock)
-                    self.closed_by_server += 1
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        for sock in self.sockets:
-            sock.close()
 
 
 def test_100_slow_clients_leave_signed_webhooks_answered_within_a_second(tmp_path, real_redis, redis_test_url):
