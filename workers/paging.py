@@ -45,8 +45,6 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 from rq import Queue
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
 
 from app import defaults, redis_keys
 from app.infra.logs import log_event
@@ -66,7 +64,7 @@ from app.oncall.page_events import (
 from app.oncall.pagerduty import Pager
 from app.oncall.slack import SlackWebhook
 from app.policy.config import PageSeverity
-from workers.retries import first_job_id
+from workers.retries import WILL_RUN, first_job_id, job_status
 
 log = logging.getLogger("escalator.oncall")
 
@@ -77,7 +75,6 @@ LIVE = (PENDING, OPEN, ACKNOWLEDGED)  # a page that must not be sent again
 # The state a queued acknowledge or resolve belongs to: in any other, it is stale.
 _STATE_AFTER = {ACKNOWLEDGE: ACKNOWLEDGED, RESOLVE: RESOLVED}
 NO_ROUTING_KEY = "PAGERDUTY_ROUTING_KEY is not set"
-_WILL_RUN = (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.STARTED)
 
 # What `page` did, for the note and the job's log line.
 PAGED, ALREADY_PAGED, RETRYING, REFUSED, NOT_CONFIGURED = (
@@ -371,11 +368,7 @@ class Paging:
         """Whether the job of a pending page is still to run (or running: the reaper re-runs it)."""
         if job_id is None:
             return True  # a pending page recorded before pages named their job
-        try:
-            job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
-        except NoSuchJobError:
-            return False
-        return job.get_status(refresh=False) in _WILL_RUN
+        return job_status(self.queue, job_id) in WILL_RUN
 
     def _queue_notice(self, pipe: Pipeline, ticket_id: int, payload: dict[str, Any], error: NoticeError) -> str:
         """Add the retry of a PagerDuty event to `pipe`; its job id."""

@@ -20,7 +20,8 @@ from typing import Any
 
 import redis
 from rq import Queue
-from rq.exceptions import ShutDownImminentException
+from rq.exceptions import NoSuchJobError, ShutDownImminentException
+from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 
 from app import defaults
@@ -36,6 +37,8 @@ from workers.ticket_lock import TicketBusy
 log = logging.getLogger("escalator.worker")
 
 SLACK = "slack"
+# A job in one of these will still run: a started one is re-run should its worker die (workers.reaper).
+WILL_RUN = (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.STARTED)
 
 
 class GaveUp(Exception):
@@ -162,3 +165,12 @@ def first_job_id(job_id: str) -> str:
 
 def jitter() -> float:
     return random.uniform(0, defaults.RESCHEDULE_JITTER_SECONDS)
+
+
+def job_status(queue: Queue, job_id: str) -> JobStatus | None:
+    """The job's status, or None when it no longer exists."""
+    try:
+        job = Job.fetch(job_id, connection=queue.connection, serializer=queue.serializer)
+    except NoSuchJobError:
+        return None
+    return job.get_status(refresh=False)

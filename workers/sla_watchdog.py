@@ -49,7 +49,7 @@ from app.ticket_event import CLOSED_STATUSES
 from app.timestamps import format_utc, parse_time, utc_now
 from app.zendesk import DryRunRead, NotFound, ZendeskApi
 from workers.paging import NOT_CONFIGURED, Paging
-from workers.retries import Budget, first_job_id, next_try, reschedule, retry_job_id
+from workers.retries import WILL_RUN, Budget, first_job_id, job_status, next_try, reschedule, retry_job_id
 from workers.ticket_budget import TicketWriteBudget
 from workers.ticket_lock import ticket_lock
 from workers.ticket_writes import integration_user_id, write_with_conflict_retry
@@ -62,8 +62,6 @@ CHECKED = "checked"  # this very promise was checked already (its job ran or fai
 OFF = "off"  # ESCALATOR_SLA_WATCHDOG_LEAD_MINUTES=0
 
 _CANCELLABLE = (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.DEFERRED)
-# A check in one of these still watches the ticket; a started one is re-run should its worker die.
-_PENDING = (*_CANCELLABLE, JobStatus.STARTED)
 
 
 @dataclass(frozen=True)
@@ -215,22 +213,16 @@ class SlaWatchdog:
             else:
                 self.queue.enqueue_job(job, unique=True)
         except DuplicateJobError:
-            status = self._status(check.job_id)
-            if status not in _PENDING:
+            status = job_status(self.queue, check.job_id)
+            if status not in WILL_RUN:
                 log_event(log, "watchdog.already_checked", ticket=ticket_id, job=check.job_id, status=status)
                 return False
             log_event(log, "watchdog.already_scheduled", ticket=ticket_id, job=check.job_id)
         return True
 
     def _pending(self, check: ArmedCheck) -> bool:
-        return self._status(check.current_job) in _PENDING
-
-    def _status(self, job_id: str) -> JobStatus | None:
-        try:
-            job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
-        except NoSuchJobError:
-            return None
-        return job.get_status(refresh=False)
+        """Whether the check's job (its retry's, once rescheduled) still watches the ticket."""
+        return job_status(self.queue, check.current_job) in WILL_RUN
 
     def _cancel(self, check: ArmedCheck) -> None:
         """Delete the check's scheduled or queued job (its retry's, if it was rescheduled)."""
